@@ -1,0 +1,221 @@
+//! Event ids: `{tick}-{HASH}-{seq}` exactly as Eventure makes them.
+//!
+//! `HASH` is the MD5 of the type's UTF-8 bytes, written as lowercase hex,
+//! with the digits removed, the first four letters kept and upper-cased; it
+//! may be shorter than four letters (even empty: `0--1`). Ids of that shape
+//! are stored as numbers and formatted on output; any other id text (a file
+//! may hold `evt_123`) is kept verbatim.
+
+use md5::{Digest, Md5};
+use std::fmt;
+use std::sync::Arc;
+
+/// The letters part of a generated id: up to four of `A`–`F`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) struct IdHash {
+    bytes: [u8; 4],
+    len: u8,
+}
+
+impl IdHash {
+    /// Eventure's type hash of `event_type`.
+    pub(crate) fn of_type(event_type: &str) -> IdHash {
+        let digest = Md5::digest(event_type.as_bytes());
+        let mut hash = IdHash {
+            bytes: [0; 4],
+            len: 0,
+        };
+        for byte in digest.iter() {
+            for nibble in [byte >> 4, byte & 0xf] {
+                if nibble >= 10 && hash.len < 4 {
+                    hash.bytes[hash.len as usize] = b'A' + (nibble - 10);
+                    hash.len += 1;
+                }
+            }
+        }
+        hash
+    }
+
+    fn parse(s: &str) -> Option<IdHash> {
+        if s.len() > 4 || !s.bytes().all(|b| (b'A'..=b'F').contains(&b)) {
+            return None;
+        }
+        let mut bytes = [0; 4];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Some(IdHash {
+            bytes,
+            len: s.len() as u8,
+        })
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII letters A-F are ever stored.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or("")
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+enum Repr {
+    /// `{tick}-{hash}-{seq}`, in the one spelling that formats back to itself.
+    Parts { tick: i64, seq: u64, hash: IdHash },
+    Text(Arc<str>),
+}
+
+/// The id of an event.
+///
+/// ```
+/// use tickcascade::EventId;
+/// let id = EventId::from("3-ADFA-12");
+/// assert_eq!(id.to_string(), "3-ADFA-12");
+/// assert_eq!(EventId::from("evt_123").to_string(), "evt_123");
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct EventId(Repr);
+
+impl EventId {
+    pub(crate) fn generated(tick: i64, hash: IdHash, seq: u64) -> EventId {
+        EventId(Repr::Parts { tick, seq, hash })
+    }
+
+    /// The `(tick, hash, seq)` of an id of the generated shape.
+    pub(crate) fn parts(&self) -> Option<(i64, IdHash, u64)> {
+        match self.0 {
+            Repr::Parts { tick, seq, hash } => Some((tick, hash, seq)),
+            Repr::Text(_) => None,
+        }
+    }
+
+    /// True for the empty id, which Eventure treats as "no parent".
+    pub fn is_empty(&self) -> bool {
+        matches!(&self.0, Repr::Text(t) if t.is_empty())
+    }
+
+    /// Appends the id's text to `out`.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        match &self.0 {
+            Repr::Parts { tick, seq, hash } => {
+                let mut buf = itoa::Buffer::new();
+                out.push_str(buf.format(*tick));
+                out.push('-');
+                out.push_str(hash.as_str());
+                out.push('-');
+                out.push_str(buf.format(*seq));
+            }
+            Repr::Text(t) => out.push_str(t),
+        }
+    }
+
+    /// Appends the id as a JSON string.
+    pub(crate) fn push_json(&self, out: &mut String) {
+        match &self.0 {
+            Repr::Parts { .. } => {
+                out.push('"');
+                self.push_to(out);
+                out.push('"');
+            }
+            Repr::Text(t) => crate::json::escape::write_json_str(out, t),
+        }
+    }
+}
+
+fn parse_int(s: &str, allow_minus: bool) -> Option<&str> {
+    let digits = if allow_minus {
+        s.strip_prefix('-').unwrap_or(s)
+    } else {
+        s
+    };
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0";
+    canonical.then_some(s)
+}
+
+fn parse_parts(s: &str) -> Option<Repr> {
+    // tick: an optional '-' then digits, up to the next '-'.
+    let body_start = usize::from(s.starts_with('-'));
+    let first_dash = body_start + s[body_start..].find('-')?;
+    let tick: i64 = parse_int(&s[..first_dash], true)?.parse().ok()?;
+    let rest = &s[first_dash + 1..];
+    let second_dash = rest.find('-')?;
+    let hash = IdHash::parse(&rest[..second_dash])?;
+    let seq: u64 = parse_int(&rest[second_dash + 1..], false)?.parse().ok()?;
+    Some(Repr::Parts { tick, seq, hash })
+}
+
+impl From<&str> for EventId {
+    fn from(s: &str) -> EventId {
+        EventId(parse_parts(s).unwrap_or_else(|| Repr::Text(Arc::from(s))))
+    }
+}
+
+impl From<String> for EventId {
+    fn from(s: String) -> EventId {
+        EventId::from(s.as_str())
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Repr::Parts { tick, seq, hash } => write!(f, "{tick}-{}-{seq}", hash.as_str()),
+            Repr::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl PartialEq<str> for EventId {
+    fn eq(&self, other: &str) -> bool {
+        match &self.0 {
+            Repr::Text(t) => &**t == other,
+            Repr::Parts { .. } => parse_parts(other).is_some_and(|r| r == self.0),
+        }
+    }
+}
+
+impl PartialEq<&str> for EventId {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_hashes_match_eventure() {
+        let cases = [
+            ("player.move", "ECBC"),
+            ("combat.attack", "ADFA"),
+            ("combat.damage", "EBEB"),
+            ("market.update", "EFBA"),
+            ("item.pickup", "EDDD"),
+            ("", "DDCD"),
+            ("ü.événement", "BDCC"),
+            ("t15101", "BCC"),
+            ("t22212", "FD"),
+            ("t60483", "C"),
+            ("t5597545", ""),
+        ];
+        for (ty, want) in cases {
+            assert_eq!(IdHash::of_type(ty).as_str(), want, "{ty}");
+        }
+    }
+
+    #[test]
+    fn ids_of_the_generated_shape_are_numbers_and_print_back() {
+        for s in ["0-ECBC-1", "-1-CCBC-1", "0--1", "12-C-3", "9223372036854775807-ABCD-18446744073709551615"] {
+            let id = EventId::from(s);
+            assert!(id.parts().is_some(), "{s}");
+            assert_eq!(id.to_string(), s);
+            assert!(id == *s);
+        }
+        for s in ["", "evt_123", "0-ZZZZ-9", "01-ABCD-1", "-0-A-1", "1-ABCDE-1", "1-AB-01", "1-AB-", "1-ab-1", "x-A-1"] {
+            let id = EventId::from(s);
+            assert!(id.parts().is_none(), "{s}");
+            assert_eq!(id.to_string(), s);
+        }
+        assert_ne!(EventId::from("1-A-1"), EventId::from("1-A-2"));
+    }
+}

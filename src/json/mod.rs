@@ -1,0 +1,14 @@
+//! JSON as Eventure writes it. Event data is kept as *canonical text*: the
+//! exact bytes Python's `json.dumps` produces for the value. Loading
+//! canonicalizes once (`scan`), publishing serializes straight into it
+//! (`ser`), saving copies it, and the printers and queries read it on
+//! demand (`tokens`, `pyfmt`, `tree`).
+
+pub(crate) mod escape;
+pub(crate) mod float;
+mod printable;
+pub(crate) mod pyfmt;
+pub(crate) mod scan;
+pub(crate) mod ser;
+pub(crate) mod tokens;
+pub(crate) mod tree;

@@ -1,0 +1,547 @@
+//! An iterative JSON scanner that validates text as Python's `json.loads`
+//! does and writes the value back in the canonical form `json.dumps`
+//! produces (`", "` / `": "` separators, ASCII escapes, float `repr`, ints
+//! verbatim, duplicate keys collapsed: last value at the first position).
+//!
+//! Nesting depth costs heap, never stack: containers are tracked on an
+//! explicit stack, so a value nested a million levels deep scans fine.
+
+use super::escape::{push_u_escape, write_json_str_body};
+use super::float::{NonFinite, write_float};
+use std::borrow::Cow;
+use std::fmt;
+
+/// Python refuses to convert integers longer than this (`sys.int_info`).
+pub(crate) const MAX_INT_DIGITS: usize = 4300;
+
+/// What went wrong, and at which byte of the scanned text (0-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ScanError {
+    pub offset: usize,
+    pub kind: ScanErrorKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ScanErrorKind {
+    UnexpectedEnd(&'static str),
+    Expected(&'static str, Found),
+    ControlCharInString,
+    BadEscape,
+    /// `NaN`, `Infinity`, `-Infinity`, or a number too large for a float.
+    NonFinite(&'static str),
+    IntTooLong,
+    LoneSurrogate,
+    TrailingData,
+}
+
+/// A printable description of the byte found where something else was expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Found(pub char);
+
+impl fmt::Display for Found {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            c if c.is_control() => write!(f, "{:?}", c),
+            c => write!(f, "'{c}'"),
+        }
+    }
+}
+
+impl fmt::Display for ScanErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedEnd(what) => write!(f, "line ends early: expected {what}"),
+            Self::Expected(what, found) => write!(f, "expected {what}, found {found}"),
+            Self::ControlCharInString => f.write_str("raw control character in a string"),
+            Self::BadEscape => f.write_str("invalid escape in a string"),
+            Self::NonFinite(token) => write!(
+                f,
+                "{token} is not JSON (load with allow_nan, or --allow-nan, to accept it)"
+            ),
+            Self::IntTooLong => write!(f, "integer longer than {MAX_INT_DIGITS} digits"),
+            Self::LoneSurrogate => f.write_str("string holds an unpaired UTF-16 surrogate"),
+            Self::TrailingData => f.write_str("extra data after the JSON value"),
+        }
+    }
+}
+
+/// A number token: its text, and whether it is an integer (no fraction, no exponent).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Number<'a> {
+    Int(&'a str),
+    Float(f64),
+}
+
+#[derive(Clone, Copy)]
+struct Frame {
+    object: bool,
+    /// Index into `Scanner::keys` of this object's first key.
+    first_key: usize,
+}
+
+/// Scans one line (or any slice) of JSON text.
+pub(crate) struct Scanner<'a> {
+    src: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    allow_nan: bool,
+    frames: Vec<Frame>,
+    keys: Vec<(usize, usize)>,
+    saw_duplicate_key: bool,
+}
+
+type Result<T> = std::result::Result<T, ScanError>;
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(text: &'a str, allow_nan: bool) -> Self {
+        Scanner {
+            src: text.as_bytes(),
+            text,
+            pos: 0,
+            allow_nan,
+            frames: Vec::new(),
+            keys: Vec::new(),
+            saw_duplicate_key: false,
+        }
+    }
+
+    /// Re-targets the scanner at new text, keeping its buffers.
+    pub(crate) fn reset(&mut self, text: &'a str) {
+        self.src = text.as_bytes();
+        self.text = text;
+        self.pos = 0;
+    }
+
+    fn err<T>(&self, kind: ScanErrorKind) -> Result<T> {
+        Err(ScanError {
+            offset: self.pos,
+            kind,
+        })
+    }
+
+    fn found(&self) -> Found {
+        Found(self.text[self.pos..].chars().next().unwrap_or('?'))
+    }
+
+    fn expected<T>(&self, what: &'static str) -> Result<T> {
+        if self.pos >= self.src.len() {
+            self.err(ScanErrorKind::UnexpectedEnd(what))
+        } else {
+            self.err(ScanErrorKind::Expected(what, self.found()))
+        }
+    }
+
+    #[inline]
+    pub(crate) fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.src.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn peek(&self) -> Option<u8> {
+        self.src.get(self.pos).copied()
+    }
+
+    /// Skips white space, then consumes `b` or fails saying `what` was expected.
+    #[inline]
+    pub(crate) fn expect(&mut self, b: u8, what: &'static str) -> Result<()> {
+        self.skip_ws();
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            self.expected(what)
+        }
+    }
+
+    /// After the last value: only white space may follow.
+    pub(crate) fn finish(&mut self) -> Result<()> {
+        self.skip_ws();
+        if self.pos < self.src.len() {
+            return self.err(ScanErrorKind::TrailingData);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn offset(&self) -> usize {
+        self.pos
+    }
+
+    /// Scans a string at the cursor (after white space) and returns its
+    /// decoded text, borrowed when it has no escapes.
+    pub(crate) fn string(&mut self) -> Result<Cow<'a, str>> {
+        self.skip_ws();
+        if self.peek() != Some(b'"') {
+            return self.expected("a string");
+        }
+        let start = self.pos + 1;
+        let mut i = start;
+        while let Some(&b) = self.src.get(i) {
+            if b == b'"' {
+                self.pos = i + 1;
+                return Ok(Cow::Borrowed(&self.text[start..i]));
+            }
+            if b == b'\\' || b < 0x20 {
+                break;
+            }
+            i += 1;
+        }
+        // Slow path: escapes (or an error); canonicalize then decode.
+        let mut body = String::new();
+        self.string_into(&mut body)?;
+        let inner = &body[1..body.len() - 1];
+        match super::escape::decode_str(inner) {
+            Some(s) => Ok(Cow::Owned(s)),
+            None => self.err(ScanErrorKind::LoneSurrogate),
+        }
+    }
+
+    /// Scans a string at the cursor (which is on the opening quote) and
+    /// appends its canonical encoding, quotes included.
+    fn string_into(&mut self, out: &mut String) -> Result<()> {
+        debug_assert_eq!(self.peek(), Some(b'"'));
+        self.pos += 1;
+        out.push('"');
+        loop {
+            let run_start = self.pos;
+            while let Some(&b) = self.src.get(self.pos) {
+                if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+                    self.pos += 1;
+                } else {
+                    break;
+                }
+            }
+            out.push_str(&self.text[run_start..self.pos]);
+            let Some(b) = self.peek() else {
+                return self.err(ScanErrorKind::UnexpectedEnd("the closing '\"' of a string"));
+            };
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    out.push('"');
+                    return Ok(());
+                }
+                b'\\' => self.escape_into(out)?,
+                0..0x20 => return self.err(ScanErrorKind::ControlCharInString),
+                _ => {
+                    // 0x7f or the start of a multi-byte character.
+                    let c = self.text[self.pos..].chars().next().unwrap_or('\u{fffd}');
+                    let mut buf = [0u8; 4];
+                    write_json_str_body(out, c.encode_utf8(&mut buf));
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    fn escape_into(&mut self, out: &mut String) -> Result<()> {
+        let esc = self.src.get(self.pos + 1).copied();
+        match esc {
+            Some(b'"') => out.push_str("\\\""),
+            Some(b'\\') => out.push_str("\\\\"),
+            Some(b'/') => out.push('/'),
+            Some(b'b') => out.push_str("\\b"),
+            Some(b'f') => out.push_str("\\f"),
+            Some(b'n') => out.push_str("\\n"),
+            Some(b'r') => out.push_str("\\r"),
+            Some(b't') => out.push_str("\\t"),
+            Some(b'u') => {
+                let hex = self.src.get(self.pos + 2..self.pos + 6);
+                let unit = hex.and_then(|h| {
+                    std::str::from_utf8(h)
+                        .ok()
+                        .filter(|s| s.bytes().all(|b| b.is_ascii_hexdigit()))
+                        .and_then(|s| u32::from_str_radix(s, 16).ok())
+                });
+                let Some(unit) = unit else {
+                    return self.err(ScanErrorKind::BadEscape);
+                };
+                match char::from_u32(unit) {
+                    Some(c) if c.is_ascii() => {
+                        let mut buf = [0u8; 4];
+                        write_json_str_body(out, c.encode_utf8(&mut buf));
+                    }
+                    _ => push_u_escape(out, unit),
+                }
+                self.pos += 6;
+                return Ok(());
+            }
+            _ => return self.err(ScanErrorKind::BadEscape),
+        }
+        self.pos += 2;
+        Ok(())
+    }
+
+    /// Scans a number (or, with `allow_nan`, `NaN`/`Infinity`/`-Infinity`)
+    /// at the cursor.
+    pub(crate) fn number(&mut self) -> Result<Number<'a>> {
+        self.skip_ws();
+        if let Some(v) = self.non_finite()? {
+            return Ok(Number::Float(v));
+        }
+        let start = self.pos;
+        let s = self.src;
+        let mut i = self.pos;
+        if s.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        match s.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => {
+                while s.get(i).is_some_and(u8::is_ascii_digit) {
+                    i += 1;
+                }
+            }
+            _ => {
+                self.pos = i;
+                return self.expected("a JSON value");
+            }
+        }
+        let int_end = i;
+        let mut is_int = true;
+        if s.get(i) == Some(&b'.') && s.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            is_int = false;
+            i += 1;
+            while s.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+        }
+        if let Some(b'e' | b'E') = s.get(i) {
+            let mut j = i + 1;
+            if let Some(b'+' | b'-') = s.get(j) {
+                j += 1;
+            }
+            if s.get(j).is_some_and(u8::is_ascii_digit) {
+                is_int = false;
+                while s.get(j).is_some_and(u8::is_ascii_digit) {
+                    j += 1;
+                }
+                i = j;
+            }
+        }
+        self.pos = i;
+        let text = &self.text[start..i];
+        if is_int {
+            let digits = int_end - start - usize::from(s[start] == b'-');
+            if digits > MAX_INT_DIGITS {
+                self.pos = start;
+                return self.err(ScanErrorKind::IntTooLong);
+            }
+            return Ok(Number::Int(text));
+        }
+        let v: f64 = text.parse().unwrap_or(f64::NAN);
+        if !v.is_finite() && !self.allow_nan {
+            self.pos = start;
+            return self.err(ScanErrorKind::NonFinite("a number too large for a float"));
+        }
+        Ok(Number::Float(v))
+    }
+
+    /// `NaN`, `Infinity` or `-Infinity` at the cursor.
+    fn non_finite(&mut self) -> Result<Option<f64>> {
+        let rest = &self.src[self.pos..];
+        let (token, v): (&'static str, f64) = if rest.starts_with(b"NaN") {
+            ("NaN", f64::NAN)
+        } else if rest.starts_with(b"Infinity") {
+            ("Infinity", f64::INFINITY)
+        } else if rest.starts_with(b"-Infinity") {
+            ("-Infinity", f64::NEG_INFINITY)
+        } else {
+            return Ok(None);
+        };
+        if !self.allow_nan {
+            return self.err(ScanErrorKind::NonFinite(token));
+        }
+        self.pos += token.len();
+        Ok(Some(v))
+    }
+
+    /// Scans one complete value at the cursor and appends its canonical
+    /// text to `out`.
+    pub(crate) fn value_into(&mut self, out: &mut String) -> Result<()> {
+        let out_start = out.len();
+        self.frames.clear();
+        self.keys.clear();
+        self.saw_duplicate_key = false;
+        'value: loop {
+            self.skip_ws();
+            match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    out.push('{');
+                    self.skip_ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        out.push('}');
+                    } else {
+                        self.frames.push(Frame {
+                            object: true,
+                            first_key: self.keys.len(),
+                        });
+                        self.key_into(out)?;
+                        continue 'value;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    out.push('[');
+                    self.skip_ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        out.push(']');
+                    } else {
+                        self.frames.push(Frame {
+                            object: false,
+                            first_key: 0,
+                        });
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => self.string_into(out)?,
+                Some(b't') if self.src[self.pos..].starts_with(b"true") => {
+                    self.pos += 4;
+                    out.push_str("true");
+                }
+                Some(b'f') if self.src[self.pos..].starts_with(b"false") => {
+                    self.pos += 5;
+                    out.push_str("false");
+                }
+                Some(b'n') if self.src[self.pos..].starts_with(b"null") => {
+                    self.pos += 4;
+                    out.push_str("null");
+                }
+                _ => match self.number()? {
+                    Number::Int(text) => out.push_str(if text == "-0" { "0" } else { text }),
+                    Number::Float(v) => write_float(out, v, NonFinite::Json),
+                },
+            }
+            // After a complete value: close containers or move to the next item.
+            loop {
+                let Some(&frame) = self.frames.last() else {
+                    if self.saw_duplicate_key {
+                        let deduped = super::tree::dedup_keys(&out[out_start..]);
+                        out.truncate(out_start);
+                        out.push_str(&deduped);
+                    }
+                    return Ok(());
+                };
+                self.skip_ws();
+                match (self.peek(), frame.object) {
+                    (Some(b','), true) => {
+                        self.pos += 1;
+                        out.push_str(", ");
+                        self.key_into(out)?;
+                        continue 'value;
+                    }
+                    (Some(b','), false) => {
+                        self.pos += 1;
+                        out.push_str(", ");
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) => {
+                        self.pos += 1;
+                        out.push('}');
+                        self.check_duplicates(out, frame.first_key);
+                        self.keys.truncate(frame.first_key);
+                        self.frames.pop();
+                    }
+                    (Some(b']'), false) => {
+                        self.pos += 1;
+                        out.push(']');
+                        self.frames.pop();
+                    }
+                    (_, true) => return self.expected("',' or '}' after an object member"),
+                    (_, false) => return self.expected("',' or ']' after an array item"),
+                }
+            }
+        }
+    }
+
+    /// Scans `"key":` and appends `"key": `.
+    fn key_into(&mut self, out: &mut String) -> Result<()> {
+        self.skip_ws();
+        if self.peek() != Some(b'"') {
+            return self.expected("a '\"' to start an object key");
+        }
+        let start = out.len();
+        self.string_into(out)?;
+        self.keys.push((start, out.len()));
+        self.expect(b':', "':' after an object key")?;
+        out.push_str(": ");
+        Ok(())
+    }
+
+    fn check_duplicates(&mut self, out: &str, first_key: usize) {
+        let keys = &self.keys[first_key..];
+        if keys.len() < 2 || self.saw_duplicate_key {
+            return;
+        }
+        let text = |&(a, b): &(usize, usize)| &out[a..b];
+        let dup = if keys.len() <= 8 {
+            keys.iter()
+                .enumerate()
+                .any(|(i, k)| keys[..i].iter().any(|p| text(p) == text(k)))
+        } else {
+            let mut sorted: Vec<&str> = keys.iter().map(text).collect();
+            sorted.sort_unstable();
+            sorted.windows(2).any(|w| w[0] == w[1])
+        };
+        self.saw_duplicate_key = dup;
+    }
+}
+
+#[cfg(test)]
+/// Canonicalizes a whole JSON text (one value, white space around it allowed).
+pub(crate) fn canonicalize(text: &str, allow_nan: bool) -> Result<String> {
+    let mut scanner = Scanner::new(text, allow_nan);
+    let mut out = String::with_capacity(text.len());
+    scanner.value_into(&mut out)?;
+    scanner.finish()?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        canonicalize(s, true).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    #[test]
+    fn writes_python_dumps_form() {
+        assert_eq!(canon(r#"{"a":1,"b":[1.50,2E3,-0,true,null]}"#), r#"{"a": 1, "b": [1.5, 2000.0, 0, true, null]}"#);
+        assert_eq!(canon(r#" "\u00E9\/x\u0041" "#), r#""\u00e9/xA""#);
+        assert_eq!(canon("\"é😀\u{7f}\""), r#""\u00e9\ud83d\ude00\u007f""#);
+        assert_eq!(canon(r#""\ud800""#), r#""\ud800""#);
+        assert_eq!(canon("1e400"), "Infinity");
+        assert_eq!(canon("[NaN, -Infinity]"), "[NaN, -Infinity]");
+        assert_eq!(canon("12345678901234567890123"), "12345678901234567890123");
+    }
+
+    #[test]
+    fn collapses_duplicate_keys_like_python() {
+        assert_eq!(canon(r#"{"a": 1, "b": 2, "a": 3}"#), r#"{"a": 3, "b": 2}"#);
+        assert_eq!(canon(r#"[{"x": {"k": 1, "k": [2]}}]"#), r#"[{"x": {"k": [2]}}]"#);
+    }
+
+    #[test]
+    fn rejects_what_python_rejects() {
+        for bad in ["", "{", "[1,]", "01", "1.", "\"a\u{1}\"", r#""\x""#, "{\"a\" 1}", "[1] 2", "tru", "-"] {
+            assert!(canonicalize(bad, true).is_err(), "{bad:?} should fail");
+        }
+        assert!(matches!(
+            canonicalize("NaN", false),
+            Err(ScanError { kind: ScanErrorKind::NonFinite("NaN"), .. })
+        ));
+        assert!(canonicalize(&"9".repeat(MAX_INT_DIGITS + 1), false).is_err());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_use_the_stack() {
+        let depth = 1_000_000;
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert_eq!(canon(&text), text);
+    }
+}

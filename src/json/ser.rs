@@ -1,0 +1,590 @@
+//! A serde `Serializer` that writes any `Serialize` value straight into the
+//! canonical text Python's `json.dumps` would write for it, refusing what
+//! JSON cannot hold (NaN, infinities) instead of writing `null`.
+//!
+//! Enums follow serde_json's external tagging, so `Event::data_as` reads
+//! back through serde_json what this wrote.
+
+use super::escape::write_json_str;
+use super::float::{NonFinite, write_float};
+use serde::ser::{self, Serialize};
+use std::fmt::{self, Display, Write as _};
+
+/// Why a value could not become event data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataError(String);
+
+impl DataError {
+    pub(crate) fn new(msg: impl Into<String>) -> Self {
+        DataError(msg.into())
+    }
+}
+
+impl Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+impl ser::Error for DataError {
+    fn custom<T: Display>(msg: T) -> Self {
+        DataError(msg.to_string())
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, DataError>;
+
+/// Appends the canonical JSON text of `value` to `out`.
+pub(crate) fn write_canonical<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
+    let start = out.len();
+    let mut ser = Ser {
+        out,
+        keys: Vec::new(),
+    };
+    let r = value.serialize(&mut ser);
+    if r.is_err() {
+        ser.out.truncate(start);
+    }
+    r
+}
+
+struct Ser<'o> {
+    out: &'o mut String,
+    /// Byte ranges in `out` of the keys of the maps being written.
+    keys: Vec<(usize, usize)>,
+}
+
+fn push_float(out: &mut String, v: f64) -> Result {
+    if !v.is_finite() {
+        return Err(DataError::new(format!(
+            "{v} is not JSON: event data cannot hold NaN or infinite floats"
+        )));
+    }
+    write_float(out, v, NonFinite::Json);
+    Ok(())
+}
+
+fn push_f32(out: &mut String, v: f32) -> Result {
+    // The shortest digits of the f32, then Python's layout for them.
+    let shortest: f64 = format!("{v:e}").parse().unwrap_or(f64::NAN);
+    push_float(out, if v.is_finite() { shortest } else { f64::from(v) })
+}
+
+impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
+    type Ok = ();
+    type Error = DataError;
+    type SerializeSeq = Compound<'s, 'o>;
+    type SerializeTuple = Compound<'s, 'o>;
+    type SerializeTupleStruct = Compound<'s, 'o>;
+    type SerializeTupleVariant = Compound<'s, 'o>;
+    type SerializeMap = Compound<'s, 'o>;
+    type SerializeStruct = Compound<'s, 'o>;
+    type SerializeStructVariant = Compound<'s, 'o>;
+
+    fn serialize_bool(self, v: bool) -> Result {
+        self.out.push_str(if v { "true" } else { "false" });
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result {
+        let _ = write!(self.out, "{v}");
+        Ok(())
+    }
+    fn serialize_f32(self, v: f32) -> Result {
+        push_f32(self.out, v)
+    }
+    fn serialize_f64(self, v: f64) -> Result {
+        push_float(self.out, v)
+    }
+    fn serialize_char(self, v: char) -> Result {
+        let mut buf = [0u8; 4];
+        write_json_str(self.out, v.encode_utf8(&mut buf));
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result {
+        write_json_str(self.out, v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result {
+        use ser::SerializeSeq;
+        let mut seq = self.serialize_seq(Some(v.len()))?;
+        for b in v {
+            seq.serialize_element(b)?;
+        }
+        SerializeSeq::end(seq)
+    }
+    fn serialize_none(self) -> Result {
+        self.serialize_unit()
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result {
+        self.out.push_str("null");
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result {
+        self.serialize_unit()
+    }
+    fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _i: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result {
+        self.out.push('{');
+        write_json_str(self.out, variant);
+        self.out.push_str(": ");
+        value.serialize(&mut *self)?;
+        self.out.push('}');
+        Ok(())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'s, 'o>> {
+        self.out.push('[');
+        Ok(Compound::new(self, Close::Array))
+    }
+    fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'o>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _n: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'s, 'o>> {
+        self.out.push('{');
+        write_json_str(self.out, variant);
+        self.out.push_str(": [");
+        Ok(Compound::new(self, Close::ArrayInObject))
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s, 'o>> {
+        self.out.push('{');
+        Ok(Compound::new(self, Close::Map))
+    }
+    fn serialize_struct(self, _n: &'static str, _len: usize) -> Result<Compound<'s, 'o>> {
+        self.out.push('{');
+        Ok(Compound::new(self, Close::Object))
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _i: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Compound<'s, 'o>> {
+        self.out.push('{');
+        write_json_str(self.out, variant);
+        self.out.push_str(": {");
+        Ok(Compound::new(self, Close::ObjectInObject))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Close {
+    Array,
+    ArrayInObject,
+    /// A map: keys come from data and may repeat, so they are checked.
+    Map,
+    /// A struct: field names are distinct by construction.
+    Object,
+    ObjectInObject,
+}
+
+struct Compound<'s, 'o> {
+    ser: &'s mut Ser<'o>,
+    close: Close,
+    first: bool,
+    first_key: usize,
+}
+
+impl<'s, 'o> Compound<'s, 'o> {
+    fn new(ser: &'s mut Ser<'o>, close: Close) -> Self {
+        let first_key = ser.keys.len();
+        Compound {
+            ser,
+            close,
+            first: true,
+            first_key,
+        }
+    }
+
+    fn separator(&mut self) {
+        if !self.first {
+            self.ser.out.push_str(", ");
+        }
+        self.first = false;
+    }
+
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.separator();
+        value.serialize(&mut *self.ser)
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
+        self.separator();
+        write_json_str(self.ser.out, key);
+        self.ser.out.push_str(": ");
+        value.serialize(&mut *self.ser)
+    }
+
+    fn finish(self) -> Result {
+        let out = &mut *self.ser.out;
+        match self.close {
+            Close::Array => out.push(']'),
+            Close::ArrayInObject => out.push_str("]}"),
+            Close::Object => out.push('}'),
+            Close::ObjectInObject => out.push_str("}}"),
+            Close::Map => {
+                out.push('}');
+                let keys = &self.ser.keys[self.first_key..];
+                let text = |&(a, b): &(usize, usize)| &out[a..b];
+                let dup = if keys.len() <= 8 {
+                    keys.iter().enumerate().find_map(|(i, k)| {
+                        keys[..i].iter().any(|p| text(p) == text(k)).then(|| text(k))
+                    })
+                } else {
+                    let mut sorted: Vec<&str> = keys.iter().map(text).collect();
+                    sorted.sort_unstable();
+                    sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+                };
+                if let Some(key) = dup {
+                    return Err(DataError::new(format!("duplicate key {key} in event data")));
+                }
+                self.ser.keys.truncate(self.first_key);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.element(value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTuple for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.element(value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.element(value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeTupleVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        self.element(value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeMap for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
+        self.separator();
+        let start = self.ser.out.len();
+        key.serialize(MapKey {
+            out: &mut *self.ser.out,
+        })?;
+        self.ser.keys.push((start, self.ser.out.len()));
+        self.ser.out.push_str(": ");
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
+        value.serialize(&mut *self.ser)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStruct for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
+        self.field(key, value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStructVariant for Compound<'_, '_> {
+    type Ok = ();
+    type Error = DataError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
+        self.field(key, value)
+    }
+    fn end(self) -> Result {
+        self.finish()
+    }
+}
+
+/// Map keys: strings as they are; numbers, bools and None stringified the
+/// way Python's `json.dumps` stringifies dict keys.
+struct MapKey<'o> {
+    out: &'o mut String,
+}
+
+impl MapKey<'_> {
+    fn quoted(self, text: &str) -> Result {
+        write_json_str(self.out, text);
+        Ok(())
+    }
+}
+
+fn key_error() -> DataError {
+    DataError::new("a map key in event data must be a string, number, bool or None")
+}
+
+impl ser::Serializer for MapKey<'_> {
+    type Ok = ();
+    type Error = DataError;
+    type SerializeSeq = ser::Impossible<(), DataError>;
+    type SerializeTuple = ser::Impossible<(), DataError>;
+    type SerializeTupleStruct = ser::Impossible<(), DataError>;
+    type SerializeTupleVariant = ser::Impossible<(), DataError>;
+    type SerializeMap = ser::Impossible<(), DataError>;
+    type SerializeStruct = ser::Impossible<(), DataError>;
+    type SerializeStructVariant = ser::Impossible<(), DataError>;
+
+    fn serialize_bool(self, v: bool) -> Result {
+        self.quoted(if v { "true" } else { "false" })
+    }
+    fn serialize_i8(self, v: i8) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i16(self, v: i16) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i32(self, v: i32) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i64(self, v: i64) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_i128(self, v: i128) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u8(self, v: u8) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u16(self, v: u16) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u32(self, v: u32) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u64(self, v: u64) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_u128(self, v: u128) -> Result {
+        self.quoted(&v.to_string())
+    }
+    fn serialize_f32(self, v: f32) -> Result {
+        let mut s = String::new();
+        push_f32(&mut s, v)?;
+        self.quoted(&s)
+    }
+    fn serialize_f64(self, v: f64) -> Result {
+        let mut s = String::new();
+        push_float(&mut s, v)?;
+        self.quoted(&s)
+    }
+    fn serialize_char(self, v: char) -> Result {
+        let mut buf = [0u8; 4];
+        self.quoted(v.encode_utf8(&mut buf))
+    }
+    fn serialize_str(self, v: &str) -> Result {
+        self.quoted(v)
+    }
+    fn serialize_bytes(self, _v: &[u8]) -> Result {
+        Err(key_error())
+    }
+    fn serialize_none(self) -> Result {
+        self.quoted("null")
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result {
+        self.quoted("null")
+    }
+    fn serialize_unit_struct(self, _n: &'static str) -> Result {
+        self.quoted("null")
+    }
+    fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Result {
+        self.quoted(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, value: &T) -> Result {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _value: &T,
+    ) -> Result {
+        Err(key_error())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(key_error())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+        Err(key_error())
+    }
+    fn serialize_tuple_struct(self, _n: &'static str, _l: usize) -> Result<Self::SerializeTupleStruct> {
+        Err(key_error())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _l: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(key_error())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(key_error())
+    }
+    fn serialize_struct(self, _n: &'static str, _l: usize) -> Result<Self::SerializeStruct> {
+        Err(key_error())
+    }
+    fn serialize_struct_variant(
+        self,
+        _n: &'static str,
+        _i: u32,
+        _v: &'static str,
+        _l: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(key_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn canon<T: Serialize>(v: &T) -> Result<String> {
+        let mut s = String::new();
+        write_canonical(v, &mut s).map(|()| s)
+    }
+
+    #[test]
+    fn writes_what_python_json_dumps_writes() {
+        let v = json!({"amount": 15.0, "tags": ["crit", "it's"], "é": null, "n": 1e-5, "big": 1e16});
+        assert_eq!(
+            canon(&v).unwrap(),
+            r#"{"amount": 15.0, "tags": ["crit", "it's"], "\u00e9": null, "n": 1e-05, "big": 1e+16}"#
+        );
+        #[derive(serde::Serialize)]
+        struct S {
+            i: u32,
+            f: f32,
+            o: Option<bool>,
+            e: E,
+        }
+        #[derive(serde::Serialize)]
+        enum E {
+            V(i8),
+        }
+        let s = S { i: 1, f: 0.1, o: None, e: E::V(-3) };
+        assert_eq!(canon(&s).unwrap(), r#"{"i": 1, "f": 0.1, "o": null, "e": {"V": -3}}"#);
+        let mut m = BTreeMap::new();
+        m.insert(1, "a");
+        m.insert(2, "b");
+        assert_eq!(canon(&m).unwrap(), r#"{"1": "a", "2": "b"}"#);
+    }
+
+    #[test]
+    fn refuses_non_finite_floats_and_duplicate_keys() {
+        assert!(canon(&json!([1.0])).is_ok());
+        assert!(canon(&vec![f64::NAN]).is_err());
+        assert!(canon(&(1, f32::INFINITY)).is_err());
+        let dup: Vec<(serde_json::Value, i32)> = vec![(json!(1), 1), (json!("1"), 2)];
+        let as_map = DupMap(dup);
+        assert!(canon(&as_map).unwrap_err().to_string().contains("duplicate key"));
+    }
+
+    struct DupMap(Vec<(serde_json::Value, i32)>);
+    impl Serialize for DupMap {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use ser::SerializeMap;
+            let mut m = s.serialize_map(None)?;
+            for (k, v) in &self.0 {
+                m.serialize_entry(k, v)?;
+            }
+            m.end()
+        }
+    }
+}

@@ -1,0 +1,752 @@
+//! The log file: JSON Lines exactly as Eventure writes and reads them.
+//!
+//! Saving writes each event's canonical line. Loading reads the whole input,
+//! splits it on universal newlines (`\n`, `\r\n`, `\r`), skips blank lines,
+//! and parses each line with one scanner that validates it as Python's
+//! `json.loads` would and canonicalizes the data as `json.dumps` would, so a
+//! file Eventure wrote re-saves byte for byte. Every error names the source,
+//! the 1-based line and the column.
+
+use crate::event::{Data, Event, EventType, Timestamp};
+use crate::id::{EventId, IdHash};
+use crate::json::scan::{Number, ScanError, Scanner};
+use crate::log::{EventLog, FastMap};
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+/// How strictly a log is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoadMode {
+    /// What Eventure accepts (duplicate ids, unknown or later parents,
+    /// ticks out of order), except NaN/Infinity unless `allow_nan`.
+    #[default]
+    Default,
+    /// Also rejects duplicate ids, a tick lower than the previous line's, a
+    /// parent id that does not appear on an earlier line, and an id whose
+    /// tick part disagrees with the event's tick.
+    Strict,
+    /// As `Default`, but a last line that does not parse and has no final
+    /// newline (a torn write) is dropped with a warning.
+    Lenient,
+}
+
+/// Load settings.
+///
+/// ```
+/// use tickcascade::{LoadMode, LoadOptions};
+/// let opts = LoadOptions { mode: LoadMode::Lenient, allow_nan: true };
+/// assert_ne!(opts, LoadOptions::default());
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    pub mode: LoadMode,
+    /// Accept `NaN`, `Infinity`, `-Infinity` (and numbers that overflow to
+    /// infinity), keeping them and re-saving them as Eventure writes them.
+    pub allow_nan: bool,
+}
+
+/// Something a load noticed but did not fail on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadWarning {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a load read besides the events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Lines that were empty or white space only (skipped, as Eventure does).
+    pub blank_lines: usize,
+    pub warnings: Vec<LoadWarning>,
+}
+
+/// What is wrong with the input.
+#[derive(Debug)]
+pub enum LoadErrorKind {
+    /// The file could not be read.
+    Io(io::Error),
+    /// The line is not valid UTF-8.
+    InvalidUtf8,
+    /// The file starts with a byte order mark (Eventure rejects it too).
+    ByteOrderMark,
+    /// The line is not a JSON object Eventure could read.
+    Syntax(String),
+    /// A required key is absent.
+    MissingField(&'static str),
+    /// A key holds the wrong kind of value.
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+    /// Strict: an id already held by an earlier line.
+    DuplicateId { id: String, first_line: usize },
+    /// Strict: a tick lower than the previous event's.
+    TickBackwards { tick: i64, previous: i64 },
+    /// Strict: a parent id that no earlier line holds.
+    UnknownParent(String),
+    /// Strict: `{tick}-…` in the id disagrees with the tick.
+    IdTickMismatch { id: String, tick: i64 },
+}
+
+/// A load failure: where (source, line, column) and what.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The file name, or `<stdin>`.
+    pub source: String,
+    /// 1-based line; 0 when the error is about the whole input.
+    pub line: usize,
+    /// 1-based column (in characters) when known.
+    pub column: Option<usize>,
+    pub kind: LoadErrorKind,
+}
+
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "cannot read: {e}"),
+            Self::InvalidUtf8 => f.write_str("not valid UTF-8"),
+            Self::ByteOrderMark => f.write_str(
+                "starts with a UTF-8 byte order mark, which JSON Lines do not allow (remove it)",
+            ),
+            Self::Syntax(msg) => f.write_str(msg),
+            Self::MissingField(name) => write!(f, "missing field \"{name}\""),
+            Self::WrongType {
+                field,
+                expected,
+                found,
+            } => write!(f, "\"{field}\" must be {expected}, found {found}"),
+            Self::DuplicateId { id, first_line } => {
+                write!(f, "duplicate event id {id:?} (first on line {first_line})")
+            }
+            Self::TickBackwards { tick, previous } => {
+                write!(f, "tick {tick} is lower than the previous event's tick {previous}")
+            }
+            Self::UnknownParent(id) => {
+                write!(f, "parent id {id:?} does not appear on an earlier line")
+            }
+            Self::IdTickMismatch { id, tick } => {
+                write!(f, "event id {id:?} does not start with its tick {tick}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            LoadErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A line-level failure before the line number is attached.
+struct LineError {
+    /// Byte offset in the line, when known.
+    offset: Option<usize>,
+    kind: LoadErrorKind,
+}
+
+impl From<ScanError> for LineError {
+    fn from(e: ScanError) -> Self {
+        LineError {
+            offset: Some(e.offset),
+            kind: LoadErrorKind::Syntax(e.kind.to_string()),
+        }
+    }
+}
+
+fn describe_value(s: &Scanner<'_>) -> &'static str {
+    match s.peek() {
+        Some(b'"') => "a string",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        _ => "a number",
+    }
+}
+
+/// Parses `"tick"`, `"timestamp"`, … of one line.
+struct LineParser<'a> {
+    scanner: Scanner<'a>,
+    data: String,
+    scratch: String,
+}
+
+/// The fields of one line, before it becomes an `Event`.
+struct Fields<'a> {
+    tick: Option<i64>,
+    timestamp: Option<Timestamp>,
+    event_type: Option<Cow<'a, str>>,
+    has_data: bool,
+    id: Option<Option<Cow<'a, str>>>,
+    parent: Option<Option<Cow<'a, str>>>,
+}
+
+impl<'a> LineParser<'a> {
+    fn wrong(&self, field: &'static str, expected: &'static str) -> LineError {
+        LineError {
+            offset: Some(self.scanner.offset()),
+            kind: LoadErrorKind::WrongType {
+                field,
+                expected,
+                found: describe_value(&self.scanner).to_owned(),
+            },
+        }
+    }
+
+    fn string_or_null(&mut self, field: &'static str) -> Result<Option<Cow<'a, str>>, LineError> {
+        self.scanner.skip_ws();
+        match self.scanner.peek() {
+            Some(b'"') => Ok(Some(self.scanner.string()?)),
+            Some(b'n') => {
+                self.scratch.clear();
+                self.scanner.value_into(&mut self.scratch)?;
+                Ok(None)
+            }
+            _ => Err(self.wrong(field, "a string or null")),
+        }
+    }
+
+    fn parse(&mut self, line: &'a str) -> Result<Fields<'a>, LineError> {
+        self.scanner.reset(line);
+        self.data.clear();
+        let mut f = Fields {
+            tick: None,
+            timestamp: None,
+            event_type: None,
+            has_data: false,
+            id: None,
+            parent: None,
+        };
+        self.scanner.expect(b'{', "'{' (each line must be one JSON object)")?;
+        self.scanner.skip_ws();
+        let mut first = true;
+        loop {
+            self.scanner.skip_ws();
+            if self.scanner.peek() == Some(b'}') && first {
+                break;
+            }
+            first = false;
+            let key = self.scanner.string()?;
+            self.scanner.expect(b':', "':' after an object key")?;
+            self.scanner.skip_ws();
+            match &*key {
+                "tick" => {
+                    let at = self.scanner.offset();
+                    if !matches!(self.scanner.peek(), Some(b'-' | b'0'..=b'9')) {
+                        return Err(self.wrong("tick", "an integer"));
+                    }
+                    match self.scanner.number()? {
+                        Number::Int(text) => {
+                            f.tick = Some(text.parse().map_err(|_| LineError {
+                                offset: Some(at),
+                                kind: LoadErrorKind::WrongType {
+                                    field: "tick",
+                                    expected: "an integer in the 64-bit range",
+                                    found: text.to_owned(),
+                                },
+                            })?);
+                        }
+                        Number::Float(v) => {
+                            return Err(LineError {
+                                offset: Some(at),
+                                kind: LoadErrorKind::WrongType {
+                                    field: "tick",
+                                    expected: "an integer",
+                                    found: format!("the float {v}"),
+                                },
+                            });
+                        }
+                    }
+                }
+                "timestamp" => {
+                    if !matches!(self.scanner.peek(), Some(b'-' | b'0'..=b'9' | b'N' | b'I')) {
+                        return Err(self.wrong("timestamp", "a number"));
+                    }
+                    f.timestamp = Some(match self.scanner.number()? {
+                        Number::Int(text) => match text.parse::<i64>() {
+                            Ok(v) => Timestamp::from_int(v),
+                            Err(_) => Timestamp::from_big_int(text),
+                        },
+                        Number::Float(v) => Timestamp::from_secs(v),
+                    });
+                }
+                "type" => {
+                    if self.scanner.peek() != Some(b'"') {
+                        return Err(self.wrong("type", "a string"));
+                    }
+                    f.event_type = Some(self.scanner.string()?);
+                }
+                "data" => {
+                    self.data.clear();
+                    self.scanner.value_into(&mut self.data)?;
+                    f.has_data = true;
+                }
+                "event_id" => f.id = Some(self.string_or_null("event_id")?),
+                "parent_id" => f.parent = Some(self.string_or_null("parent_id")?),
+                _ => {
+                    self.scratch.clear();
+                    self.scanner.value_into(&mut self.scratch)?;
+                }
+            }
+            self.scanner.skip_ws();
+            match self.scanner.peek() {
+                Some(b',') => {
+                    self.scanner.expect(b',', "','")?;
+                }
+                Some(b'}') => break,
+                _ => {
+                    self.scanner.expect(b'}', "',' or '}' after an object member")?;
+                }
+            }
+        }
+        self.scanner.expect(b'}', "'}'")?;
+        self.scanner.finish()?;
+        Ok(f)
+    }
+}
+
+fn missing(name: &'static str) -> LineError {
+    LineError {
+        offset: None,
+        kind: LoadErrorKind::MissingField(name),
+    }
+}
+
+/// Python's `str.isspace()` over a whole line (such lines are skipped).
+fn is_blank(line: &str) -> bool {
+    line.chars().all(|c| {
+        matches!(c, '\t'..='\r' | '\u{1c}'..=' ' | '\u{85}' | '\u{a0}' | '\u{1680}'
+            | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}')
+    })
+}
+
+/// Splits on `\n`, `\r\n` and lone `\r`: (line, ends with a newline).
+fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        match memchr::memchr2(b'\n', b'\r', rest) {
+            Some(i) => {
+                let line = &rest[..i];
+                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                rest = &rest[i + skip..];
+                Some((line, true))
+            }
+            None => {
+                let line = rest;
+                rest = &[];
+                Some((line, false))
+            }
+        }
+    })
+}
+
+/// State for the strict checks.
+#[derive(Default)]
+struct StrictState {
+    line_of_id: FastMap<EventId, usize>,
+    previous_tick: Option<i64>,
+}
+
+impl StrictState {
+    fn check(&mut self, e: &Event, line: usize) -> Result<(), LoadErrorKind> {
+        if let Some(&first_line) = self.line_of_id.get(e.id()) {
+            return Err(LoadErrorKind::DuplicateId {
+                id: e.id().to_string(),
+                first_line,
+            });
+        }
+        if let Some(previous) = self.previous_tick.filter(|&p| e.tick() < p) {
+            return Err(LoadErrorKind::TickBackwards {
+                tick: e.tick(),
+                previous,
+            });
+        }
+        if let Some(p) = e.parent_id() {
+            if !self.line_of_id.contains_key(p) {
+                return Err(LoadErrorKind::UnknownParent(p.to_string()));
+            }
+        }
+        if let Some((tick, _, _)) = e.id().parts() {
+            if tick != e.tick() {
+                return Err(LoadErrorKind::IdTickMismatch {
+                    id: e.id().to_string(),
+                    tick: e.tick(),
+                });
+            }
+        }
+        self.line_of_id.insert(e.id().clone(), line);
+        self.previous_tick = Some(e.tick());
+        Ok(())
+    }
+}
+
+/// Reads a log from bytes. `source` names the input in messages.
+pub fn read_log(
+    bytes: &[u8],
+    source: &str,
+    options: &LoadOptions,
+) -> Result<(EventLog, LoadReport), LoadError> {
+    let error = |line: usize, text: &str, offset: Option<usize>, kind| LoadError {
+        source: source.to_owned(),
+        line,
+        column: offset.map(|o| text.get(..o).map_or(o, |t| t.chars().count()) + 1),
+        kind,
+    };
+    let mut log = EventLog::new();
+    let mut report = LoadReport::default();
+    if bytes.starts_with(b"\xef\xbb\xbf") {
+        return Err(error(1, "", None, LoadErrorKind::ByteOrderMark));
+    }
+    let mut parser = LineParser {
+        scanner: Scanner::new("", options.allow_nan),
+        data: String::new(),
+        scratch: String::new(),
+    };
+    let mut fresh_counters: FastMap<(i64, IdHash), u64> = FastMap::default();
+    let mut strict = (options.mode == LoadMode::Strict).then(StrictState::default);
+    let mut max_tick = 0i64;
+    let mut line_no = 0;
+    let mut kinds: FastMap<String, EventType> = FastMap::default();
+    for (raw, terminated) in lines(bytes) {
+        line_no += 1;
+        let torn_ok = options.mode == LoadMode::Lenient && !terminated;
+        let text = match std::str::from_utf8(raw) {
+            Ok(t) => t,
+            Err(e) => {
+                if torn_ok {
+                    report.warnings.push(LoadWarning {
+                        line: line_no,
+                        message: "dropped a torn last line (not valid UTF-8, no final newline)".into(),
+                    });
+                    break;
+                }
+                let valid = std::str::from_utf8(&raw[..e.valid_up_to()]).unwrap_or("");
+                return Err(error(line_no, valid, Some(valid.len()), LoadErrorKind::InvalidUtf8));
+            }
+        };
+        if is_blank(text) {
+            report.blank_lines += 1;
+            continue;
+        }
+        let parsed = parser.parse(text).and_then(|f| {
+            let tick = f.tick.ok_or_else(|| missing("tick"))?;
+            let timestamp = f.timestamp.ok_or_else(|| missing("timestamp"))?;
+            let event_type = f.event_type.ok_or_else(|| missing("type"))?;
+            if !f.has_data {
+                return Err(missing("data"));
+            }
+            Ok((tick, timestamp, event_type, f.id.flatten(), f.parent.flatten()))
+        });
+        let (tick, timestamp, event_type, id, parent) = match parsed {
+            Ok(p) => p,
+            Err(e) if torn_ok => {
+                report.warnings.push(LoadWarning {
+                    line: line_no,
+                    message: format!("dropped a torn last line (no final newline): {}", e.kind),
+                });
+                break;
+            }
+            Err(e) => return Err(error(line_no, text, e.offset, e.kind)),
+        };
+        let kind = match kinds.get(&*event_type) {
+            Some(k) => k.clone(),
+            None => {
+                let k = EventType::new(&event_type);
+                kinds.insert(event_type.into_owned(), k.clone());
+                k
+            }
+        };
+        let id = match id {
+            Some(text) => EventId::from(&*text),
+            None => {
+                // As a fresh Eventure process would number it.
+                let next = fresh_counters.entry((tick, kind.hash())).or_insert(1);
+                let seq = *next;
+                *next += 1;
+                EventId::generated(tick, kind.hash(), seq)
+            }
+        };
+        let event = Event {
+            tick,
+            timestamp,
+            kind,
+            data: Data::from_canonical(&parser.data),
+            id,
+            parent: parent.map(|p| EventId::from(&*p)),
+        };
+        if let Some(state) = &mut strict {
+            state
+                .check(&event, line_no)
+                .map_err(|kind| error(line_no, text, None, kind))?;
+        }
+        max_tick = max_tick.max(tick);
+        log.push(event);
+    }
+    log.set_current_tick(max_tick);
+    Ok((log, report))
+}
+
+/// Reads a log file (see [`read_log`]).
+pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(EventLog, LoadReport), LoadError> {
+    let source = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| LoadError {
+        source: source.clone(),
+        line: 0,
+        column: None,
+        kind: LoadErrorKind::Io(e),
+    })?;
+    read_log(&bytes, &source, options)
+}
+
+/// Writes every event as one line, in log order.
+pub fn write_log<W: Write>(log: &EventLog, sink: W) -> io::Result<()> {
+    let mut sink = sink;
+    let mut buf = String::with_capacity(128 * 1024);
+    for e in log.events() {
+        e.push_json(&mut buf);
+        buf.push('\n');
+        if buf.len() >= 120 * 1024 {
+            sink.write_all(buf.as_bytes())?;
+            buf.clear();
+        }
+    }
+    sink.write_all(buf.as_bytes())?;
+    sink.flush()
+}
+
+impl EventLog {
+    /// Loads a file Eventure (or this crate) wrote, in the default mode.
+    pub fn load_from_file(path: impl AsRef<Path>) -> Result<EventLog, LoadError> {
+        load_file(path.as_ref(), &LoadOptions::default()).map(|(log, _)| log)
+    }
+
+    /// Saves as JSONL. The file is written beside its final name and renamed
+    /// over it, so readers never see half a file.
+    pub fn save_to_file(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        let path = path.as_ref();
+        let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let result = File::create(&tmp).and_then(|f| {
+            let mut w = BufWriter::with_capacity(256 * 1024, f);
+            write_log(self, &mut w)?;
+            w.into_inner().map_err(|e| e.into_error())?.sync_all()
+        });
+        if let Err(e) = result.and_then(|()| std::fs::rename(&tmp, path)) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(with_path(e));
+        }
+        Ok(())
+    }
+}
+
+/// When a live writer makes its lines durable.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SyncPolicy {
+    /// Flush to the OS at the end of every tick (default).
+    #[default]
+    FlushPerTick,
+    /// Flush and `fsync` at the end of every tick.
+    FsyncPerTick,
+}
+
+enum Target {
+    File(BufWriter<File>),
+    Stream(BufWriter<Box<dyn Write + Send>>),
+}
+
+/// Appends each event to a file as it is logged (attach it with
+/// [`EventLog::attach_writer`]). A process killed mid-run leaves at most a
+/// torn last line, which [`LoadMode::Lenient`] drops. Write errors are kept
+/// and reported by [`EventLog::detach_writer`]; nothing fails silently.
+///
+/// ```
+/// use tickcascade::{EventLog, LiveWriter};
+/// let mut log = EventLog::new();
+/// log.attach_writer(LiveWriter::to_stream(Box::new(std::io::sink())));
+/// log.add_event("a", &(), None)?;
+/// log.advance_tick();
+/// assert!(log.detach_writer().unwrap().is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct LiveWriter {
+    target: Target,
+    sync: SyncPolicy,
+    line: String,
+    error: Option<io::Error>,
+}
+
+impl LiveWriter {
+    /// Creates (or truncates) `path`.
+    pub fn create(path: impl AsRef<Path>, sync: SyncPolicy) -> io::Result<LiveWriter> {
+        let file = File::create(path)?;
+        Ok(LiveWriter {
+            target: Target::File(BufWriter::with_capacity(64 * 1024, file)),
+            sync,
+            line: String::new(),
+            error: None,
+        })
+    }
+
+    /// Writes to any stream (flushed per tick; nothing to fsync).
+    pub fn to_stream(stream: Box<dyn Write + Send>) -> LiveWriter {
+        LiveWriter {
+            target: Target::Stream(BufWriter::with_capacity(64 * 1024, stream)),
+            sync: SyncPolicy::FlushPerTick,
+            line: String::new(),
+            error: None,
+        }
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match &mut self.target {
+            Target::File(w) => w,
+            Target::Stream(w) => w,
+        }
+    }
+
+    pub(crate) fn append(&mut self, e: &Event) {
+        if self.error.is_some() {
+            return;
+        }
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        e.push_json(&mut line);
+        line.push('\n');
+        if let Err(err) = self.writer().write_all(line.as_bytes()) {
+            self.error = Some(err);
+        }
+        self.line = line;
+    }
+
+    pub(crate) fn end_tick(&mut self) {
+        if self.error.is_some() {
+            return;
+        }
+        let result = self.writer().flush().and_then(|()| match (&self.target, self.sync) {
+            (Target::File(w), SyncPolicy::FsyncPerTick) => w.get_ref().sync_data(),
+            _ => Ok(()),
+        });
+        if let Err(err) = result {
+            self.error = Some(err);
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> io::Result<()> {
+        self.end_tick();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str, options: &LoadOptions) -> Result<EventLog, LoadError> {
+        read_log(text.as_bytes(), "t.jsonl", options).map(|(log, _)| log)
+    }
+
+    fn resave(log: &EventLog) -> String {
+        let mut out = Vec::new();
+        write_log(log, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn eventure_lines_resave_byte_for_byte() {
+        let text = concat!(
+            r#"{"tick": 0, "timestamp": 1795391001.634849, "type": "combat.damage", "data": {"amount": 15.0, "tags": ["crit", "it's"]}, "event_id": "0-EBEB-1", "parent_id": "0-ADFA-1"}"#,
+            "\n",
+            r#"{"tick": 3, "timestamp": 10, "type": "\u00e9", "data": [1e-05, 1e+16, 12345678901234567890123], "event_id": "evt_1", "parent_id": null}"#,
+            "\n"
+        );
+        let log = load(text, &LoadOptions::default()).unwrap();
+        assert_eq!(resave(&log), text);
+        assert_eq!(log.current_tick(), 3);
+    }
+
+    #[test]
+    fn non_canonical_input_is_saved_as_python_would() {
+        let text = "{\"data\":{\"b\":1,\"b\":2.50},\"type\":\"é\",\"timestamp\":1E2,\"tick\":1,\"extra\":[1]}\r\n";
+        let log = load(text, &LoadOptions::default()).unwrap();
+        assert_eq!(
+            resave(&log),
+            "{\"tick\": 1, \"timestamp\": 100.0, \"type\": \"\\u00e9\", \"data\": {\"b\": 2.5}, \"event_id\": \"1-DDCD-1\", \"parent_id\": null}\n"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line_and_what_is_wrong() {
+        let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
+        let cases = [
+            (format!("{good}\n{{\"tick\": 0}}\n"), "t.jsonl:2: missing field \"timestamp\""),
+            (format!("{good}\n[1]\n"), "t.jsonl:2:1: expected '{' (each line must be one JSON object), found '['"),
+            (format!("\n\n{good} x\n"), "t.jsonl:3:"),
+            (r#"{"tick": 1.5, "timestamp": 1, "type": "a", "data": {}}"#.to_owned(), "\"tick\" must be an integer"),
+            (r#"{"tick": 1, "timestamp": NaN, "type": "a", "data": {}}"#.to_owned(), "allow_nan"),
+            (r#"{"tick": 1, "timestamp": 1, "type": 5, "data": {}}"#.to_owned(), "\"type\" must be a string, found a number"),
+        ];
+        for (text, want) in cases {
+            let err = load(&text, &LoadOptions::default()).unwrap_err().to_string();
+            assert!(err.contains(want), "{err:?} should contain {want:?}");
+        }
+    }
+
+    #[test]
+    fn lenient_drops_only_a_torn_last_line() {
+        let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
+        let torn = format!("{good}\n{{\"tick\": 0, \"time");
+        let lenient = LoadOptions { mode: LoadMode::Lenient, allow_nan: false };
+        let (log, report) = read_log(torn.as_bytes(), "t", &lenient).unwrap();
+        assert_eq!((log.len(), report.warnings.len(), report.warnings[0].line), (1, 1, 2));
+        assert!(load(&torn, &LoadOptions::default()).is_err());
+        assert!(load(&format!("{{bad\n{good}"), &lenient).is_err());
+        assert_eq!(load(good, &LoadOptions::default()).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn strict_reports_what_default_accepts() {
+        let line = |tick: i64, id: &str, parent: &str| {
+            format!(r#"{{"tick": {tick}, "timestamp": 1.0, "type": "a", "data": {{}}, "event_id": "{id}", "parent_id": {parent}}}"#)
+        };
+        let strict = LoadOptions { mode: LoadMode::Strict, allow_nan: false };
+        let cases = [
+            (format!("{}\n{}\n", line(0, "0-A-1", "null"), line(0, "0-A-1", "null")), "duplicate event id"),
+            (format!("{}\n{}\n", line(1, "1-A-1", "null"), line(0, "0-A-1", "null")), "lower than"),
+            (format!("{}\n", line(0, "0-A-1", "\"0-A-9\"")), "does not appear on an earlier line"),
+            (format!("{}\n", line(2, "0-A-1", "null")), "does not start with its tick"),
+        ];
+        for (text, want) in cases {
+            assert!(load(&text, &LoadOptions::default()).is_ok());
+            let err = load(&text, &strict).unwrap_err().to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
+}

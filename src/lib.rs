@@ -1,0 +1,56 @@
+//! tickcascade: a tick-based event-sourcing engine, compatible with
+//! Eventure 0.4.4 (Python) byte for byte.
+//!
+//! Game and simulation loops publish events on an [`EventBus`]; each event
+//! carries its tick, a deterministic id and the id of the event that caused
+//! it. The [`EventLog`] is the source of truth: saved as JSON Lines, loaded
+//! back, queried with [`EventQuery`] and printed as cascade trees.
+//!
+//! # Layout
+//! - [`event`](Event): `Event`, `EventType`, `Timestamp`.
+//! - `id`: `EventId` and Eventure's id algorithm.
+//! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
+//! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
+//! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
+//! - `view`: the text viewers (`print_event_cascade` and friends).
+//! - `jsonl`: load and save, load modes, `LiveWriter`.
+//! - `json`: canonical JSON text (Python's `json.dumps` form), float
+//!   `repr`, Python `str()` formatting.
+//!
+//! # Example
+//! ```
+//! use tickcascade::{EventBus, EventLog, EventQuery, ViewOptions};
+//! use serde_json::json;
+//!
+//! let mut bus = EventBus::new(EventLog::new());
+//! bus.subscribe("combat.attack", |ctx, e| {
+//!     ctx.publish("combat.damage", &json!({"amount": 15})).unwrap();
+//! });
+//! bus.publish("combat.attack", &json!({"attacker": "orc"}))?;
+//! bus.advance_tick();
+//! let mut out = Vec::new();
+//! EventQuery::new(bus.log()).print_event_cascade(&mut out, &ViewOptions::default())?;
+//! assert!(String::from_utf8(out)?.contains("└─ combat.damage"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bus;
+mod event;
+mod id;
+mod json;
+mod jsonl;
+mod log;
+mod query;
+mod view;
+
+pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription};
+pub use event::{Event, EventType, Timestamp};
+pub use id::EventId;
+pub use json::ser::DataError;
+pub use jsonl::{
+    LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning,
+    SyncPolicy, load_file, read_log, write_log,
+};
+pub use log::{Clock, EventLog};
+pub use query::EventQuery;
+pub use view::ViewOptions;

@@ -1,0 +1,187 @@
+//! `EventQuery`: questions about a log, answered from its indexes, with
+//! Eventure's definitions (roots, cascades, Python equality on data).
+
+use crate::event::Event;
+use crate::id::EventId;
+use crate::json::escape::write_json_str_body;
+use crate::json::ser::{DataError, write_canonical};
+use crate::json::tokens::for_each_member;
+use crate::json::tree::py_equal;
+use crate::log::{EventLog, FastMap};
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::HashSet;
+
+/// Read-only queries over an [`EventLog`].
+///
+/// ```
+/// use tickcascade::{EventBus, EventLog, EventQuery};
+/// use serde_json::json;
+/// let mut bus = EventBus::new(EventLog::new());
+/// bus.subscribe("enemy.defeated", |ctx, _| { ctx.publish("treasure.drop", &json!({"item": "gold"})).unwrap(); });
+/// let root = bus.publish("enemy.defeated", &json!({"enemy": "dragon"}))?;
+/// let q = EventQuery::new(bus.log());
+/// assert_eq!(q.cascade(&root).len(), 2);
+/// assert_eq!(q.by_data("enemy", &"dragon")?.len(), 1);
+/// assert_eq!(q.count_by_type()["treasure.drop"], 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct EventQuery<'a> {
+    pub(crate) log: &'a EventLog,
+}
+
+impl<'a> EventQuery<'a> {
+    /// Queries over `log`.
+    pub fn new(log: &'a EventLog) -> Self {
+        EventQuery { log }
+    }
+
+    /// Events of exactly this type, in log order.
+    pub fn by_type(&self, event_type: &str) -> impl Iterator<Item = &'a Event> + 'a {
+        let events = self.log.events();
+        self.log
+            .positions_of_type(event_type)
+            .iter()
+            .map(move |&i| &events[i as usize])
+    }
+
+    /// Events whose data is an object holding `key` with a value equal to
+    /// `value` under Python's `==` (`1 == 1.0 == true`; NaN equals nothing).
+    /// Events whose data is not an object never match.
+    pub fn by_data<V: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &V,
+    ) -> Result<Vec<&'a Event>, DataError> {
+        let mut wanted = String::new();
+        write_canonical(value, &mut wanted)?;
+        let mut key_body = String::new();
+        write_json_str_body(&mut key_body, key);
+        let is_string = wanted.starts_with('"');
+        let mut out = Vec::new();
+        for event in self.log.events() {
+            let mut hit = false;
+            for_each_member(event.data_json(), |k, v| {
+                if !hit && k == key_body {
+                    hit = if is_string {
+                        v == wanted
+                    } else {
+                        py_equal(v, &wanted)
+                    };
+                }
+            });
+            if hit {
+                out.push(event);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Events at tick `t`, in log order.
+    pub fn at_tick(&self, t: i64) -> impl Iterator<Item = &'a Event> + 'a {
+        self.log.events_at_tick(t)
+    }
+
+    /// Events whose parent id is the event's id, any tick, in log order.
+    pub fn children(&self, event: &Event) -> impl Iterator<Item = &'a Event> + 'a {
+        let events = self.log.events();
+        self.log
+            .child_positions(event.id())
+            .iter()
+            .map(move |&i| &events[i as usize])
+    }
+
+    /// The event and everything it caused, breadth-first: the event, its
+    /// children in log order, theirs, and so on, across ticks. An id already
+    /// listed is not listed again, so cycles end.
+    pub fn cascade(&self, root: &'a Event) -> Vec<&'a Event> {
+        let events = self.log.events();
+        let mut out = vec![root];
+        let mut seen: HashSet<&EventId, foldhash::fast::RandomState> = HashSet::default();
+        seen.insert(root.id());
+        let mut i = 0;
+        while i < out.len() {
+            for &c in self.log.child_positions(out[i].id()) {
+                let child = &events[c as usize];
+                if seen.insert(child.id()) {
+                    out.push(child);
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// Count of events per type, types in order of first appearance.
+    pub fn count_by_type(&self) -> IndexMap<&'a str, usize> {
+        self.log
+            .type_positions()
+            .map(|(kind, positions)| (kind.as_str(), positions.len()))
+            .collect()
+    }
+
+    /// Eventure's root events: per tick (ticks in order of first appearance,
+    /// or only `tick`), the events that are not same-tick children, sorted
+    /// by timestamp.
+    pub fn roots(&self, tick: Option<i64>) -> Vec<&'a Event> {
+        let mut groups: IndexMap<i64, Vec<u32>, foldhash::fast::RandomState> = IndexMap::default();
+        for (i, e) in self.log.events().iter().enumerate() {
+            if tick.is_none_or(|t| t == e.tick()) {
+                groups.entry(e.tick()).or_default().push(i as u32);
+            }
+        }
+        let events = self.log.events();
+        groups
+            .values()
+            .flat_map(|members| {
+                TickLayout::new(self.log, members)
+                    .roots
+                    .into_iter()
+                    .map(|i| &events[i as usize])
+            })
+            .collect()
+    }
+}
+
+/// How one tick prints: its roots and, per id, its same-tick children,
+/// each list sorted by timestamp (stable), exactly as Eventure decides them.
+pub(crate) struct TickLayout<'a> {
+    pub roots: Vec<u32>,
+    pub children: FastMap<&'a EventId, Vec<u32>>,
+}
+
+impl<'a> TickLayout<'a> {
+    /// `members`: positions of the tick's events, in log order.
+    pub(crate) fn new(log: &'a EventLog, members: &[u32]) -> Self {
+        let events = log.events();
+        // Same-tick children: parent set, found, and in this tick. Eventure
+        // then keeps membership *by id*, so duplicates follow the id.
+        let mut child_ids: HashSet<&EventId, foldhash::fast::RandomState> = HashSet::default();
+        for &i in members {
+            let e = &events[i as usize];
+            if let Some(parent) = e.parent_id().filter(|_| e.has_parent()) {
+                if log.event_by_id(parent).is_some_and(|p| p.tick() == e.tick()) {
+                    child_ids.insert(e.id());
+                }
+            }
+        }
+        let mut roots = Vec::new();
+        let mut children: FastMap<&EventId, Vec<u32>> = FastMap::default();
+        for &i in members {
+            let e = &events[i as usize];
+            if !child_ids.contains(e.id()) {
+                roots.push(i);
+            } else if let Some(parent) = e.parent_id() {
+                children.entry(parent).or_default().push(i);
+            }
+        }
+        let by_time = |&i: &u32| events[i as usize].timestamp().sort_key();
+        let sort = |v: &mut Vec<u32>| v.sort_by(|a, b| by_time(a).total_cmp(&by_time(b)));
+        sort(&mut roots);
+        for list in children.values_mut() {
+            sort(list);
+        }
+        TickLayout { roots, children }
+    }
+}

@@ -1,0 +1,369 @@
+//! The text viewers, byte for byte as Eventure prints them:
+//! `print_event_cascade`, `print_single_cascade`, `print_event_details`.
+//!
+//! Printing walks trees with an explicit stack (no recursion on depth), and
+//! every lookup is an index hit, so the cost is linear in what is written.
+//! Where Eventure cannot print at all (an event that is its own ancestor,
+//! possible with repeated ids), the repeat is printed once as a marker line
+//! and not descended into.
+
+use crate::event::Event;
+use crate::id::EventId;
+use crate::json::pyfmt::{push_py_str, push_raw_str};
+use crate::json::tokens::{for_each_member, is_truthy};
+use crate::log::{EventLog, FastMap};
+use crate::query::{EventQuery, TickLayout};
+use std::io::{self, Write};
+
+/// What the viewers show.
+///
+/// ```
+/// use tickcascade::ViewOptions;
+/// let no_data = ViewOptions { show_data: false };
+/// assert!(ViewOptions::default().show_data && !no_data.show_data);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewOptions {
+    /// Print each event's data (Eventure's `show_data`, default true).
+    pub show_data: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        ViewOptions { show_data: true }
+    }
+}
+
+const FLUSH_AT: usize = 64 * 1024;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Root,
+    CrossTick,
+    Child,
+}
+
+struct Printer<'a, W: Write> {
+    log: &'a EventLog,
+    out: String,
+    sink: W,
+    show_data: bool,
+    /// Per id with many children: (tick, count) of its children, ticks ascending.
+    /// Keyed by the address of the id's child list in the log's index.
+    triggers: FastMap<usize, Vec<(i64, usize)>>,
+    spaces: String,
+}
+
+impl<'a, W: Write> Printer<'a, W> {
+    fn new(log: &'a EventLog, sink: W, options: &ViewOptions) -> Self {
+        Printer {
+            log,
+            out: String::with_capacity(FLUSH_AT + 4096),
+            sink,
+            show_data: options.show_data,
+            triggers: FastMap::default(),
+            spaces: String::new(),
+        }
+    }
+
+    fn flush_if_full(&mut self) -> io::Result<()> {
+        if self.out.len() >= FLUSH_AT {
+            self.sink.write_all(self.out.as_bytes())?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> io::Result<()> {
+        self.sink.write_all(self.out.as_bytes())?;
+        self.sink.flush()
+    }
+
+    fn indent(&mut self, level: usize) {
+        let n = 2 * level;
+        if self.spaces.len() < n {
+            self.spaces = " ".repeat(n.max(64));
+        }
+        self.out.push_str(&self.spaces[..n]);
+    }
+
+    fn marker(&self, e: &Event) -> (Marker, Option<&'a Event>) {
+        if !e.has_parent() {
+            return (Marker::Root, None);
+        }
+        match e.parent_id().and_then(|p| self.log.event_by_id(p)) {
+            Some(p) if p.tick() < e.tick() => (Marker::CrossTick, Some(p)),
+            _ => (Marker::Child, None),
+        }
+    }
+
+    fn caused_by(&mut self, parent: Option<&Event>) {
+        if let Some(p) = parent {
+            self.out.push_str(" (caused by: ");
+            self.out.push_str(p.event_type());
+            self.out.push_str(" @ tick ");
+            self.out.push_str(itoa::Buffer::new().format(p.tick()));
+            self.out.push(')');
+        }
+    }
+
+    /// `indent + ("│ " | "  ")`: the prefix of an event's inner lines.
+    fn cont(&mut self, level: usize, marker: Marker) {
+        self.indent(level);
+        self.out.push_str(if marker == Marker::Child { "│ " } else { "  " });
+    }
+
+    /// Lines 1-5 of an event block (everything but its children).
+    fn block(&mut self, e: &Event, level: usize) {
+        let (marker, parent) = self.marker(e);
+        if marker == Marker::Child {
+            self.indent(level);
+        }
+        self.out.push_str("│\n");
+        self.indent(level);
+        self.out.push_str(match marker {
+            Marker::Root => "● ",
+            Marker::CrossTick => "↓ ",
+            Marker::Child => "└─ ",
+        });
+        self.out.push_str(e.event_type());
+        self.caused_by(parent);
+        self.out.push('\n');
+        self.cont(level, marker);
+        self.out.push_str("ID: ");
+        e.id().push_to(&mut self.out);
+        self.out.push('\n');
+        let data = e.data_json();
+        if self.show_data && is_truthy(data) {
+            self.cont(level, marker);
+            if data.starts_with('{') {
+                self.out.push_str("Data:\n");
+                for_each_member(data, |key, value| {
+                    self.cont(level, marker);
+                    self.out.push_str("  ");
+                    push_raw_str(&mut self.out, key);
+                    self.out.push_str(": ");
+                    push_py_str(&mut self.out, value);
+                    self.out.push('\n');
+                });
+            } else {
+                self.out.push_str("Data: ");
+                push_py_str(&mut self.out, data);
+                self.out.push('\n');
+            }
+        }
+        self.trigger_line(e, level, marker);
+    }
+
+    fn trigger_line(&mut self, e: &Event, level: usize, marker: Marker) {
+        let log = self.log;
+        let positions = log.child_positions(e.id());
+        if positions.is_empty() {
+            return;
+        }
+        let events = log.events();
+        let mut small: Vec<(i64, usize)>;
+        let counts: &[(i64, usize)] = if positions.len() <= 16 {
+            let mut ticks: Vec<i64> = positions
+                .iter()
+                .map(|&c| events[c as usize].tick())
+                .filter(|&t| t > e.tick())
+                .collect();
+            ticks.sort_unstable();
+            small = Vec::new();
+            for t in ticks {
+                match small.last_mut() {
+                    Some((last, n)) if *last == t => *n += 1,
+                    _ => small.push((t, 1)),
+                }
+            }
+            &small
+        } else {
+            // Work out the per-tick counts once per id, then print the part
+            // after this event's tick: linear in what is written.
+            let all = self.triggers.entry(positions.as_ptr() as usize).or_insert_with(|| {
+                let mut ticks: Vec<i64> = positions.iter().map(|&c| events[c as usize].tick()).collect();
+                ticks.sort_unstable();
+                let mut v: Vec<(i64, usize)> = Vec::new();
+                for t in ticks {
+                    match v.last_mut() {
+                        Some((last, n)) if *last == t => *n += 1,
+                        _ => v.push((t, 1)),
+                    }
+                }
+                v
+            });
+            let from = all.partition_point(|&(t, _)| t <= e.tick());
+            small = all[from..].to_vec();
+            &small
+        };
+        if counts.is_empty() {
+            return;
+        }
+        self.cont(level, marker);
+        self.out.push_str(if counts.len() == 1 {
+            "↓ Triggers events in "
+        } else {
+            "↓ Triggers events in: "
+        });
+        let mut buf = itoa::Buffer::new();
+        for (k, &(t, n)) in counts.iter().enumerate() {
+            if k > 0 {
+                self.out.push_str(", ");
+            }
+            self.out.push_str("tick ");
+            self.out.push_str(buf.format(t));
+            self.out.push_str(" (");
+            self.out.push_str(buf.format(n));
+            self.out.push(')');
+        }
+        self.out.push('\n');
+    }
+
+    /// An event block and, below it, its same-tick children, depth-first.
+    fn tree(&mut self, root: &'a Event, layout: &TickLayout<'a>, level: usize) -> io::Result<()> {
+        let events = self.log.events();
+        let children_of = |id: &EventId| -> &[u32] { layout.children.get(id).map_or(&[], |v| v.as_slice()) };
+        self.block(root, level);
+        self.flush_if_full()?;
+        let mut on_path: FastMap<&EventId, usize> = FastMap::default();
+        *on_path.entry(root.id()).or_default() += 1;
+        let mut stack: Vec<(&EventId, usize)> = vec![(root.id(), 0)];
+        while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+            let kids = children_of(id);
+            let Some(&child) = kids.get(*next) else {
+                stack.pop();
+                if let Some(n) = on_path.get_mut(id) {
+                    *n -= 1;
+                }
+                continue;
+            };
+            *next += 1;
+            let child = &events[child as usize];
+            let depth = level + stack.len();
+            if on_path.get(child.id()).is_some_and(|&n| n > 0) {
+                self.indent(depth);
+                self.out.push_str("│\n");
+                self.indent(depth);
+                self.out.push_str("└─ ");
+                self.out.push_str(child.event_type());
+                self.out.push_str(" ↻ (cycle: ");
+                child.id().push_to(&mut self.out);
+                self.out.push_str(" is its own ancestor; shown above)\n");
+                continue;
+            }
+            self.block(child, depth);
+            self.flush_if_full()?;
+            *on_path.entry(child.id()).or_default() += 1;
+            stack.push((child.id(), 0));
+        }
+        Ok(())
+    }
+
+    fn cascade(&mut self) -> io::Result<()> {
+        self.out.push_str("===== EVENT CASCADE VIEWER =====\n");
+        let log = self.log;
+        if log.is_empty() {
+            self.out.push_str("\n<No events in log>\n");
+            return Ok(());
+        }
+        let mut order: Vec<u32> = (0..log.len() as u32).collect();
+        if !log.ticks_ordered() {
+            order.sort_by_key(|&i| log.events()[i as usize].tick());
+        }
+        let mut start = 0;
+        let mut buf = itoa::Buffer::new();
+        while start < order.len() {
+            let tick = log.events()[order[start] as usize].tick();
+            let len = order[start..].partition_point(|&i| log.events()[i as usize].tick() == tick);
+            let members = &order[start..start + len];
+            start += len;
+            let label = buf.format(tick).to_owned();
+            self.out.push_str("\n┌─── TICK ");
+            self.out.push_str(&label);
+            self.out.push_str(" ───┐\n");
+            let layout = TickLayout::new(log, members);
+            if layout.roots.is_empty() {
+                self.out.push_str("  <No events>\n");
+            }
+            for &r in &layout.roots {
+                self.tree(&log.events()[r as usize], &layout, 1)?;
+            }
+            self.out.push('└');
+            for _ in 0..14 + label.len() {
+                self.out.push('─');
+            }
+            self.out.push_str("┘\n");
+            self.flush_if_full()?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> EventQuery<'a> {
+    /// Eventure's `print_event_cascade`: every tick, its roots and their
+    /// same-tick cascades.
+    pub fn print_event_cascade<W: Write>(&self, sink: W, options: &ViewOptions) -> io::Result<()> {
+        let mut p = Printer::new(self.log, sink, options);
+        p.cascade()?;
+        p.finish()
+    }
+
+    /// Eventure's `print_single_cascade`: one event block and its same-tick
+    /// subtree. The event need not be in the log.
+    pub fn print_single_cascade<W: Write>(
+        &self,
+        root: &'a Event,
+        sink: W,
+        options: &ViewOptions,
+    ) -> io::Result<()> {
+        let members: Vec<u32> = self
+            .log
+            .events()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.tick() == root.tick())
+            .map(|(i, _)| i as u32)
+            .collect();
+        let layout = TickLayout::new(self.log, &members);
+        let mut p = Printer::new(self.log, sink, options);
+        p.tree(root, &layout, 1)?;
+        p.finish()
+    }
+
+    /// Eventure's `print_event_details`. Data that is not an object prints
+    /// as the cascade viewer prints it (Eventure raises there).
+    pub fn print_event_details<W: Write>(
+        &self,
+        event: &Event,
+        sink: W,
+        options: &ViewOptions,
+    ) -> io::Result<()> {
+        let mut p = Printer::new(self.log, sink, options);
+        let (_, parent) = p.marker(event);
+        p.out.push_str("● ");
+        p.out.push_str(event.event_type());
+        p.caused_by(parent);
+        p.out.push_str("\n  ID: ");
+        event.id().push_to(&mut p.out);
+        p.out.push('\n');
+        let data = event.data_json();
+        if p.show_data && is_truthy(data) {
+            if data.starts_with('{') {
+                p.out.push_str("  Data:\n");
+                for_each_member(data, |key, value| {
+                    p.out.push_str("    ");
+                    push_raw_str(&mut p.out, key);
+                    p.out.push_str(": ");
+                    push_py_str(&mut p.out, value);
+                    p.out.push('\n');
+                });
+            } else {
+                p.out.push_str("  Data: ");
+                push_py_str(&mut p.out, data);
+                p.out.push('\n');
+            }
+        }
+        p.finish()
+    }
+}
