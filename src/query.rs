@@ -4,7 +4,8 @@
 use crate::event::Event;
 use crate::id::EventId;
 use crate::json::escape::write_json_str_body;
-use crate::json::ser::{DataError, write_canonical};
+use crate::json::scan::canonicalize;
+use crate::json::ser::{DataError, write_canonical_non_finite};
 use crate::json::tokens::for_each_member;
 use crate::json::tree::py_equal;
 use crate::log::{EventLog, FastMap};
@@ -55,7 +56,19 @@ impl<'a> EventQuery<'a> {
         value: &V,
     ) -> Result<Vec<&'a Event>, DataError> {
         let mut wanted = String::new();
-        write_canonical(value, &mut wanted)?;
+        write_canonical_non_finite(value, &mut wanted)?;
+        Ok(self.by_canonical_data(key, &wanted))
+    }
+
+    /// [`by_data`](Self::by_data) with the value given as JSON text
+    /// (`NaN` and `Infinity` accepted), e.g. from a command line.
+    pub fn by_data_json(&self, key: &str, value_json: &str) -> Result<Vec<&'a Event>, DataError> {
+        let wanted = canonicalize(value_json, true)
+            .map_err(|e| DataError::new(format!("value is not JSON: {} (at byte {})", e.kind, e.offset + 1)))?;
+        Ok(self.by_canonical_data(key, &wanted))
+    }
+
+    fn by_canonical_data(&self, key: &str, wanted: &str) -> Vec<&'a Event> {
         let mut key_body = String::new();
         write_json_str_body(&mut key_body, key);
         let is_string = wanted.starts_with('"');
@@ -67,7 +80,7 @@ impl<'a> EventQuery<'a> {
                     hit = if is_string {
                         v == wanted
                     } else {
-                        py_equal(v, &wanted)
+                        py_equal(v, wanted)
                     };
                 }
             });
@@ -75,7 +88,7 @@ impl<'a> EventQuery<'a> {
                 out.push(event);
             }
         }
-        Ok(out)
+        out
     }
 
     /// Events at tick `t`, in log order.
@@ -176,12 +189,54 @@ impl<'a> TickLayout<'a> {
                 children.entry(parent).or_default().push(i);
             }
         }
-        let by_time = |&i: &u32| events[i as usize].timestamp().sort_key();
-        let sort = |v: &mut Vec<u32>| v.sort_by(|a, b| by_time(a).total_cmp(&by_time(b)));
-        sort(&mut roots);
+        sort_by_timestamp(&mut roots, events);
         for list in children.values_mut() {
-            sort(list);
+            sort_by_timestamp(list, events);
         }
         TickLayout { roots, children }
+    }
+}
+
+/// Sorts positions by event timestamp as Python's `list.sort(key=timestamp)`
+/// does: stable. Without NaN the order is total and any stable sort agrees
+/// with Python's. With NaN (every comparison false) the result depends on
+/// the algorithm, so short lists replay CPython's own steps for lists under
+/// 64 items (a natural run, then binary insertion); longer lists put NaN
+/// last (a documented difference).
+pub(crate) fn sort_by_timestamp(v: &mut [u32], events: &[Event]) {
+    let key = |i: u32| events[i as usize].timestamp().sort_key();
+    if v.len() < 2 {
+        return;
+    }
+    if v.len() >= 64 || !v.iter().any(|&i| key(i).is_nan()) {
+        v.sort_by(|&a, &b| key(a).total_cmp(&key(b)));
+        return;
+    }
+    let lt = |a: u32, b: u32| key(a) < key(b);
+    // count_run: a non-descending run, or a strictly descending one (reversed).
+    let mut run = 2;
+    if lt(v[1], v[0]) {
+        while run < v.len() && lt(v[run], v[run - 1]) {
+            run += 1;
+        }
+        v[..run].reverse();
+    } else {
+        while run < v.len() && !lt(v[run], v[run - 1]) {
+            run += 1;
+        }
+    }
+    // binary_sort from the end of the run.
+    for start in run..v.len() {
+        let pivot = v[start];
+        let (mut l, mut r) = (0, start);
+        while l < r {
+            let p = l + (r - l) / 2;
+            if lt(pivot, v[p]) {
+                r = p;
+            } else {
+                l = p + 1;
+            }
+        }
+        v[l..=start].rotate_right(1);
     }
 }

@@ -491,7 +491,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-#[cfg(test)]
 /// Canonicalizes a whole JSON text (one value, white space around it allowed).
 pub(crate) fn canonicalize(text: &str, allow_nan: bool) -> Result<String> {
     let mut scanner = Scanner::new(text, allow_nan);

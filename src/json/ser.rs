@@ -38,10 +38,21 @@ type Result<T = ()> = std::result::Result<T, DataError>;
 
 /// Appends the canonical JSON text of `value` to `out`.
 pub(crate) fn write_canonical<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
+    write_with(value, out, false)
+}
+
+/// As `write_canonical`, but writes NaN and infinities (as `NaN`,
+/// `Infinity`): for values that are compared, never for values that are logged.
+pub(crate) fn write_canonical_non_finite<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
+    write_with(value, out, true)
+}
+
+fn write_with<T: Serialize + ?Sized>(value: &T, out: &mut String, non_finite: bool) -> Result {
     let start = out.len();
     let mut ser = Ser {
         out,
         keys: Vec::new(),
+        non_finite,
     };
     let r = value.serialize(&mut ser);
     if r.is_err() {
@@ -54,10 +65,16 @@ struct Ser<'o> {
     out: &'o mut String,
     /// Byte ranges in `out` of the keys of the maps being written.
     keys: Vec<(usize, usize)>,
+    /// Write NaN/Infinity instead of failing on them.
+    non_finite: bool,
 }
 
 fn push_float(out: &mut String, v: f64) -> Result {
-    if !v.is_finite() {
+    push_float_with(out, v, false)
+}
+
+fn push_float_with(out: &mut String, v: f64, non_finite: bool) -> Result {
+    if !v.is_finite() && !non_finite {
         return Err(DataError::new(format!(
             "{v} is not JSON: event data cannot hold NaN or infinite floats"
         )));
@@ -66,10 +83,10 @@ fn push_float(out: &mut String, v: f64) -> Result {
     Ok(())
 }
 
-fn push_f32(out: &mut String, v: f32) -> Result {
+fn push_f32(out: &mut String, v: f32, non_finite: bool) -> Result {
     // The shortest digits of the f32, then Python's layout for them.
     let shortest: f64 = format!("{v:e}").parse().unwrap_or(f64::NAN);
-    push_float(out, if v.is_finite() { shortest } else { f64::from(v) })
+    push_float_with(out, if v.is_finite() { shortest } else { f64::from(v) }, non_finite)
 }
 
 impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
@@ -122,10 +139,10 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result {
-        push_f32(self.out, v)
+        push_f32(self.out, v, self.non_finite)
     }
     fn serialize_f64(self, v: f64) -> Result {
-        push_float(self.out, v)
+        push_float_with(self.out, v, self.non_finite)
     }
     fn serialize_char(self, v: char) -> Result {
         let mut buf = [0u8; 4];
@@ -449,7 +466,7 @@ impl ser::Serializer for MapKey<'_> {
     }
     fn serialize_f32(self, v: f32) -> Result {
         let mut s = String::new();
-        push_f32(&mut s, v)?;
+        push_f32(&mut s, v, false)?;
         self.quoted(&s)
     }
     fn serialize_f64(self, v: f64) -> Result {

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// A file under `tests/fixtures/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(relative)
+}
+
+/// Reads a fixture as text.
+pub fn read_fixture(relative: &str) -> String {
+    let path = fixture(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Asserts `got == expected`; on failure prints where they first differ,
+/// with a few lines of context from each side.
+pub fn assert_same(what: &str, expected: &str, got: &str) {
+    if expected == got {
+        return;
+    }
+    let exp: Vec<&str> = expected.split_inclusive('\n').collect();
+    let got_lines: Vec<&str> = got.split_inclusive('\n').collect();
+    let first = exp
+        .iter()
+        .zip(&got_lines)
+        .position(|(a, b)| a != b)
+        .unwrap_or(exp.len().min(got_lines.len()));
+    let from = first.saturating_sub(3);
+    let mut msg = format!(
+        "{what}: output differs from the expected one at line {} ({} expected lines, {} got)\n",
+        first + 1,
+        exp.len(),
+        got_lines.len()
+    );
+    for (label, lines) in [("expected", &exp), ("got", &got_lines)] {
+        msg.push_str(&format!("--- {label}\n"));
+        for (i, line) in lines.iter().enumerate().skip(from).take(first - from + 4) {
+            let mark = if i == first { ">" } else { " " };
+            msg.push_str(&format!("{mark}{:5} | {:?}\n", i + 1, line));
+        }
+    }
+    panic!("{msg}");
+}
