@@ -9,9 +9,16 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use serde::Serialize;
 use std::hint::black_box;
 use std::io::Write;
-use tickcascade::{Clock, EventBus, EventLog, EventQuery, LoadOptions, ViewOptions, read_log, write_log};
+use tickcascade::{
+    Clock, EventBus, EventLog, EventQuery, LoadOptions, ViewOptions, read_log, write_log,
+};
 
-const TYPES: [&str; 4] = ["player.move", "combat.attack", "market.update", "item.pickup"];
+const TYPES: [&str; 4] = [
+    "player.move",
+    "combat.attack",
+    "market.update",
+    "item.pickup",
+];
 
 #[derive(Serialize)]
 struct Root {
@@ -31,10 +38,14 @@ fn sizes() -> Vec<u64> {
 /// The reference workload: `roots` root events, 1000 per tick, attacks
 /// answered with a damage child; `extra` more wildcard patterns subscribed.
 fn workload(roots: u64, extra_patterns: usize) -> EventLog {
-    let clock = Clock::Steps { start_micros: 1_795_000_000_000_000, step_micros: 1 };
+    let clock = Clock::Steps {
+        start_micros: 1_795_000_000_000_000,
+        step_micros: 1,
+    };
     let mut bus = EventBus::with_state(EventLog::with_clock(clock), 0u64);
     bus.subscribe("combat.attack", |ctx, _| {
-        ctx.publish("combat.damage", &serde_json::json!({"amount": 7})).expect("finite");
+        ctx.publish("combat.damage", &serde_json::json!({"amount": 7}))
+            .expect("finite");
     });
     for p in 0..extra_patterns {
         let pattern = match p % 4 {
@@ -49,7 +60,11 @@ fn workload(roots: u64, extra_patterns: usize) -> EventLog {
         if i > 0 && i % 1000 == 0 {
             bus.advance_tick();
         }
-        let root = Root { i, tick: i / 1000, name: "hero" };
+        let root = Root {
+            i,
+            tick: i / 1000,
+            name: "hero",
+        };
         bus.publish(TYPES[(i % 4) as usize], &root).expect("finite");
     }
     bus.into_parts().0
@@ -61,9 +76,11 @@ fn publish(c: &mut Criterion) {
     for n in sizes() {
         for patterns in [0usize, 4, 100] {
             g.throughput(Throughput::Elements(n));
-            g.bench_with_input(BenchmarkId::new(format!("{patterns}_patterns"), n), &n, |b, &n| {
-                b.iter(|| black_box(workload(n, patterns)).len())
-            });
+            g.bench_with_input(
+                BenchmarkId::new(format!("{patterns}_patterns"), n),
+                &n,
+                |b, &n| b.iter(|| black_box(workload(n, patterns)).len()),
+            );
         }
     }
     g.finish();
@@ -76,10 +93,18 @@ fn queries(c: &mut Criterion) {
         let log = workload(n, 0);
         let q = EventQuery::new(&log);
         g.throughput(Throughput::Elements(log.len() as u64));
-        g.bench_function(BenchmarkId::new("count_by_type", n), |b| b.iter(|| q.count_by_type().len()));
-        g.bench_function(BenchmarkId::new("by_type", n), |b| b.iter(|| q.by_type("combat.damage").count()));
-        g.bench_function(BenchmarkId::new("by_data", n), |b| b.iter(|| q.by_data("name", "hero").map(|v| v.len())));
-        g.bench_function(BenchmarkId::new("roots", n), |b| b.iter(|| q.roots(None).len()));
+        g.bench_function(BenchmarkId::new("count_by_type", n), |b| {
+            b.iter(|| q.count_by_type().len())
+        });
+        g.bench_function(BenchmarkId::new("by_type", n), |b| {
+            b.iter(|| q.by_type("combat.damage").count())
+        });
+        g.bench_function(BenchmarkId::new("by_data", n), |b| {
+            b.iter(|| q.by_data("name", "hero").map(|v| v.len()))
+        });
+        g.bench_function(BenchmarkId::new("roots", n), |b| {
+            b.iter(|| q.roots(None).len())
+        });
         let attacks: Vec<_> = q.by_type("combat.attack").take(100).collect();
         g.bench_function(BenchmarkId::new("cascade_100", n), |b| {
             b.iter(|| attacks.iter().map(|r| q.cascade(r).len()).sum::<usize>())
@@ -123,7 +148,8 @@ fn files_and_printing(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("print_cascade", n), |b| {
             b.iter(|| {
                 let mut sink = Sink(0);
-                q.print_event_cascade(&mut sink, &ViewOptions::default()).expect("sink");
+                q.print_event_cascade(&mut sink, &ViewOptions::default())
+                    .expect("sink");
                 sink.0
             })
         });

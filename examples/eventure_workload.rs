@@ -10,7 +10,12 @@ use serde::{Deserialize, Serialize};
 use std::time::Instant;
 use tickcascade::{EventBus, EventLog, EventQuery, ViewOptions};
 
-const TYPES: [&str; 4] = ["player.move", "combat.attack", "market.update", "item.pickup"];
+const TYPES: [&str; 4] = [
+    "player.move",
+    "combat.attack",
+    "market.update",
+    "item.pickup",
+];
 
 #[derive(Serialize, Deserialize)]
 struct Root<'a> {
@@ -35,15 +40,21 @@ fn build(ticks: u64, per_tick: u64) -> (EventLog, Counts) {
     let mut bus = EventBus::with_state(EventLog::new(), Counts::default());
     bus.subscribe("combat.attack", |ctx, e| {
         let i = e.data_as::<Root>().map_or(0, |r| r.i);
-        ctx.publish("combat.damage", &Damage { amount: i % 20 }).expect("finite data");
+        ctx.publish("combat.damage", &Damage { amount: i % 20 })
+            .expect("finite data");
     });
     bus.subscribe("combat.*", |ctx, _| ctx.state().prefix += 1);
     bus.subscribe("*.damage", |ctx, _| ctx.state().suffix += 1);
     bus.subscribe("*", |ctx, _| ctx.state().all += 1);
     for t in 0..ticks {
         for i in 0..per_tick {
-            let data = Root { i, tick: t, name: "hero" };
-            bus.publish(TYPES[(i % 4) as usize], &data).expect("finite data");
+            let data = Root {
+                i,
+                tick: t,
+                name: "hero",
+            };
+            bus.publish(TYPES[(i % 4) as usize], &data)
+                .expect("finite data");
         }
         bus.advance_tick();
     }
@@ -61,15 +72,20 @@ fn peak_rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
         })
         .map_or(0, |kb| kb * 1024)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let ticks = args.first().map_or(Ok(100), |a| a.parse())?;
     let per_tick = args.get(1).map_or(Ok(1000), |a| a.parse())?;
     let print = std::env::args().any(|a| a == "--print");

@@ -135,7 +135,9 @@ impl<S> Subscriptions<S> {
             return plan.clone();
         }
         let plan: Rc<[u32]> = self.compute_plan(event_type).into();
-        self.plans.borrow_mut().insert(event_type.into(), plan.clone());
+        self.plans
+            .borrow_mut()
+            .insert(event_type.into(), plan.clone());
         plan
     }
 
@@ -464,7 +466,11 @@ mod tests {
             recorder(&mut bus, p);
         }
         bus.publish(published, &()).unwrap();
-        bus.into_parts().1.into_iter().map(|s| s.split("<-").next().unwrap_or("").to_owned()).collect()
+        bus.into_parts()
+            .1
+            .into_iter()
+            .map(|s| s.split("<-").next().unwrap_or("").to_owned())
+            .collect()
     }
 
     #[test]
@@ -474,13 +480,22 @@ mod tests {
             ["a.b.c", "a.*", "a.b.*", "*.c", "*.b.c", "*"]
         );
         assert_eq!(calls(&["player.*", "*", "*.move"], "player"), ["*"]);
-        assert_eq!(calls(&["player.", "player.*", "*.", "*"], "player."), ["player.", "player.*", "*.", "*"]);
+        assert_eq!(
+            calls(&["player.", "player.*", "*.", "*"], "player."),
+            ["player.", "player.*", "*.", "*"]
+        );
         assert_eq!(calls(&["*"], "*"), ["*", "*"]);
-        assert_eq!(calls(&["player.*", "*.*", "*"], "player.*"), ["player.*", "player.*", "*.*", "*"]);
+        assert_eq!(
+            calls(&["player.*", "*.*", "*"], "player.*"),
+            ["player.*", "player.*", "*.*", "*"]
+        );
         assert_eq!(calls(&["*.*", "*"], "*.x"), ["*.*", "*"]);
         assert_eq!(calls(&["*.*", "*"], "x.*"), ["*.*", "*"]);
         assert_eq!(calls(&["*", "x.*"], ""), ["*"]);
-        assert_eq!(calls(&["a*", "*c", "player.*.fast"], "abc"), Vec::<String>::new());
+        assert_eq!(
+            calls(&["a*", "*c", "player.*.fast"], "abc"),
+            Vec::<String>::new()
+        );
         assert_eq!(calls(&["a.b.*", "a.*"], "a.b.c"), ["a.b.*", "a.*"]);
     }
 
@@ -525,7 +540,10 @@ mod tests {
         });
         bus.publish("loop", &()).unwrap();
         assert_eq!(bus.log().len(), 50);
-        assert!(matches!(bus.state(), Some(PublishError::DepthLimit { limit: 50, .. })));
+        assert!(matches!(
+            bus.state(),
+            Some(PublishError::DepthLimit { limit: 50, .. })
+        ));
     }
 
     #[test]

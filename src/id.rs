@@ -57,7 +57,11 @@ impl IdHash {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 enum Repr {
     /// `{tick}-{hash}-{seq}`, in the one spelling that formats back to itself.
-    Parts { tick: i64, seq: u64, hash: IdHash },
+    Parts {
+        tick: i64,
+        seq: u64,
+        hash: IdHash,
+    },
     Text(Arc<str>),
 }
 
@@ -205,13 +209,30 @@ mod tests {
 
     #[test]
     fn ids_of_the_generated_shape_are_numbers_and_print_back() {
-        for s in ["0-ECBC-1", "-1-CCBC-1", "0--1", "12-C-3", "9223372036854775807-ABCD-18446744073709551615"] {
+        for s in [
+            "0-ECBC-1",
+            "-1-CCBC-1",
+            "0--1",
+            "12-C-3",
+            "9223372036854775807-ABCD-18446744073709551615",
+        ] {
             let id = EventId::from(s);
             assert!(id.parts().is_some(), "{s}");
             assert_eq!(id.to_string(), s);
             assert!(id == *s);
         }
-        for s in ["", "evt_123", "0-ZZZZ-9", "01-ABCD-1", "-0-A-1", "1-ABCDE-1", "1-AB-01", "1-AB-", "1-ab-1", "x-A-1"] {
+        for s in [
+            "",
+            "evt_123",
+            "0-ZZZZ-9",
+            "01-ABCD-1",
+            "-0-A-1",
+            "1-ABCDE-1",
+            "1-AB-01",
+            "1-AB-",
+            "1-ab-1",
+            "x-A-1",
+        ] {
             let id = EventId::from(s);
             assert!(id.parts().is_none(), "{s}");
             assert_eq!(id.to_string(), s);

@@ -123,7 +123,10 @@ impl fmt::Display for LoadErrorKind {
                 write!(f, "duplicate event id {id:?} (first on line {first_line})")
             }
             Self::TickBackwards { tick, previous } => {
-                write!(f, "tick {tick} is lower than the previous event's tick {previous}")
+                write!(
+                    f,
+                    "tick {tick} is lower than the previous event's tick {previous}"
+                )
             }
             Self::UnknownParent(id) => {
                 write!(f, "parent id {id:?} does not appear on an earlier line")
@@ -237,7 +240,8 @@ impl<'a> LineParser<'a> {
             id: None,
             parent: None,
         };
-        self.scanner.expect(b'{', "'{' (each line must be one JSON object)")?;
+        self.scanner
+            .expect(b'{', "'{' (each line must be one JSON object)")?;
         self.scanner.skip_ws();
         let mut first = true;
         loop {
@@ -315,7 +319,8 @@ impl<'a> LineParser<'a> {
                 }
                 Some(b'}') => break,
                 _ => {
-                    self.scanner.expect(b'}', "',' or '}' after an object member")?;
+                    self.scanner
+                        .expect(b'}', "',' or '}' after an object member")?;
                 }
             }
         }
@@ -350,7 +355,11 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
         match memchr::memchr2(b'\n', b'\r', rest) {
             Some(i) => {
                 let line = &rest[..i];
-                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                let skip = if rest[i] == b'\r' && rest.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 rest = &rest[i + skip..];
                 Some((line, true))
             }
@@ -384,18 +393,18 @@ impl StrictState {
                 previous,
             });
         }
-        if let Some(p) = e.parent_id() {
-            if !self.line_of_id.contains_key(p) {
-                return Err(LoadErrorKind::UnknownParent(p.to_string()));
-            }
+        if let Some(p) = e.parent_id()
+            && !self.line_of_id.contains_key(p)
+        {
+            return Err(LoadErrorKind::UnknownParent(p.to_string()));
         }
-        if let Some((tick, _, _)) = e.id().parts() {
-            if tick != e.tick() {
-                return Err(LoadErrorKind::IdTickMismatch {
-                    id: e.id().to_string(),
-                    tick: e.tick(),
-                });
-            }
+        if let Some((tick, _, _)) = e.id().parts()
+            && tick != e.tick()
+        {
+            return Err(LoadErrorKind::IdTickMismatch {
+                id: e.id().to_string(),
+                tick: e.tick(),
+            });
         }
         self.line_of_id.insert(e.id().clone(), line);
         self.previous_tick = Some(e.tick());
@@ -439,12 +448,18 @@ pub fn read_log(
                 if torn_ok {
                     report.warnings.push(LoadWarning {
                         line: line_no,
-                        message: "dropped a torn last line (not valid UTF-8, no final newline)".into(),
+                        message: "dropped a torn last line (not valid UTF-8, no final newline)"
+                            .into(),
                     });
                     break;
                 }
                 let valid = std::str::from_utf8(&raw[..e.valid_up_to()]).unwrap_or("");
-                return Err(error(line_no, valid, Some(valid.len()), LoadErrorKind::InvalidUtf8));
+                return Err(error(
+                    line_no,
+                    valid,
+                    Some(valid.len()),
+                    LoadErrorKind::InvalidUtf8,
+                ));
             }
         };
         if is_blank(text) {
@@ -458,7 +473,13 @@ pub fn read_log(
             if !f.has_data {
                 return Err(missing("data"));
             }
-            Ok((tick, timestamp, event_type, f.id.flatten(), f.parent.flatten()))
+            Ok((
+                tick,
+                timestamp,
+                event_type,
+                f.id.flatten(),
+                f.parent.flatten(),
+            ))
         });
         let (tick, timestamp, event_type, id, parent) = match parsed {
             Ok(p) => p,
@@ -548,7 +569,10 @@ impl EventLog {
     pub fn save_to_file(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let path = path.as_ref();
         let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
-        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        let mut tmp_name = path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
         let result = File::create(&tmp).and_then(|f| {
@@ -647,10 +671,13 @@ impl LiveWriter {
         if self.error.is_some() {
             return;
         }
-        let result = self.writer().flush().and_then(|()| match (&self.target, self.sync) {
-            (Target::File(w), SyncPolicy::FsyncPerTick) => w.get_ref().sync_data(),
-            _ => Ok(()),
-        });
+        let result = self
+            .writer()
+            .flush()
+            .and_then(|()| match (&self.target, self.sync) {
+                (Target::File(w), SyncPolicy::FsyncPerTick) => w.get_ref().sync_data(),
+                _ => Ok(()),
+            });
         if let Err(err) = result {
             self.error = Some(err);
         }
@@ -706,15 +733,32 @@ mod tests {
     fn errors_name_the_line_and_what_is_wrong() {
         let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
         let cases = [
-            (format!("{good}\n{{\"tick\": 0}}\n"), "t.jsonl:2: missing field \"timestamp\""),
-            (format!("{good}\n[1]\n"), "t.jsonl:2:1: expected '{' (each line must be one JSON object), found '['"),
+            (
+                format!("{good}\n{{\"tick\": 0}}\n"),
+                "t.jsonl:2: missing field \"timestamp\"",
+            ),
+            (
+                format!("{good}\n[1]\n"),
+                "t.jsonl:2:1: expected '{' (each line must be one JSON object), found '['",
+            ),
             (format!("\n\n{good} x\n"), "t.jsonl:3:"),
-            (r#"{"tick": 1.5, "timestamp": 1, "type": "a", "data": {}}"#.to_owned(), "\"tick\" must be an integer"),
-            (r#"{"tick": 1, "timestamp": NaN, "type": "a", "data": {}}"#.to_owned(), "allow_nan"),
-            (r#"{"tick": 1, "timestamp": 1, "type": 5, "data": {}}"#.to_owned(), "\"type\" must be a string, found a number"),
+            (
+                r#"{"tick": 1.5, "timestamp": 1, "type": "a", "data": {}}"#.to_owned(),
+                "\"tick\" must be an integer",
+            ),
+            (
+                r#"{"tick": 1, "timestamp": NaN, "type": "a", "data": {}}"#.to_owned(),
+                "allow_nan",
+            ),
+            (
+                r#"{"tick": 1, "timestamp": 1, "type": 5, "data": {}}"#.to_owned(),
+                "\"type\" must be a string, found a number",
+            ),
         ];
         for (text, want) in cases {
-            let err = load(&text, &LoadOptions::default()).unwrap_err().to_string();
+            let err = load(&text, &LoadOptions::default())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(want), "{err:?} should contain {want:?}");
         }
     }
@@ -723,9 +767,15 @@ mod tests {
     fn lenient_drops_only_a_torn_last_line() {
         let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
         let torn = format!("{good}\n{{\"tick\": 0, \"time");
-        let lenient = LoadOptions { mode: LoadMode::Lenient, allow_nan: false };
+        let lenient = LoadOptions {
+            mode: LoadMode::Lenient,
+            allow_nan: false,
+        };
         let (log, report) = read_log(torn.as_bytes(), "t", &lenient).unwrap();
-        assert_eq!((log.len(), report.warnings.len(), report.warnings[0].line), (1, 1, 2));
+        assert_eq!(
+            (log.len(), report.warnings.len(), report.warnings[0].line),
+            (1, 1, 2)
+        );
         assert!(load(&torn, &LoadOptions::default()).is_err());
         assert!(load(&format!("{{bad\n{good}"), &lenient).is_err());
         assert_eq!(load(good, &LoadOptions::default()).unwrap().len(), 1);
@@ -734,14 +784,39 @@ mod tests {
     #[test]
     fn strict_reports_what_default_accepts() {
         let line = |tick: i64, id: &str, parent: &str| {
-            format!(r#"{{"tick": {tick}, "timestamp": 1.0, "type": "a", "data": {{}}, "event_id": "{id}", "parent_id": {parent}}}"#)
+            format!(
+                r#"{{"tick": {tick}, "timestamp": 1.0, "type": "a", "data": {{}}, "event_id": "{id}", "parent_id": {parent}}}"#
+            )
         };
-        let strict = LoadOptions { mode: LoadMode::Strict, allow_nan: false };
+        let strict = LoadOptions {
+            mode: LoadMode::Strict,
+            allow_nan: false,
+        };
         let cases = [
-            (format!("{}\n{}\n", line(0, "0-A-1", "null"), line(0, "0-A-1", "null")), "duplicate event id"),
-            (format!("{}\n{}\n", line(1, "1-A-1", "null"), line(0, "0-A-1", "null")), "lower than"),
-            (format!("{}\n", line(0, "0-A-1", "\"0-A-9\"")), "does not appear on an earlier line"),
-            (format!("{}\n", line(2, "0-A-1", "null")), "does not start with its tick"),
+            (
+                format!(
+                    "{}\n{}\n",
+                    line(0, "0-A-1", "null"),
+                    line(0, "0-A-1", "null")
+                ),
+                "duplicate event id",
+            ),
+            (
+                format!(
+                    "{}\n{}\n",
+                    line(1, "1-A-1", "null"),
+                    line(0, "0-A-1", "null")
+                ),
+                "lower than",
+            ),
+            (
+                format!("{}\n", line(0, "0-A-1", "\"0-A-9\"")),
+                "does not appear on an earlier line",
+            ),
+            (
+                format!("{}\n", line(2, "0-A-1", "null")),
+                "does not start with its tick",
+            ),
         ];
         for (text, want) in cases {
             assert!(load(&text, &LoadOptions::default()).is_ok());

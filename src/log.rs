@@ -199,7 +199,9 @@ impl EventLog {
 
     /// Events whose parent id is `id`, any tick, in log order.
     pub fn children_of(&self, id: &EventId) -> impl Iterator<Item = &Event> {
-        self.child_positions(id).iter().map(|&i| &self.events[i as usize])
+        self.child_positions(id)
+            .iter()
+            .map(|&i| &self.events[i as usize])
     }
 
     pub(crate) fn child_positions(&self, id: &EventId) -> &[u32] {
@@ -208,7 +210,12 @@ impl EventLog {
 
     /// Types in the order each first appears, with the positions of their events.
     pub(crate) fn type_positions(&self) -> impl Iterator<Item = (&EventType, &[u32])> {
-        let mut slots: Vec<&TypeSlot> = self.types.slots.iter().filter(|s| !s.positions.is_empty()).collect();
+        let mut slots: Vec<&TypeSlot> = self
+            .types
+            .slots
+            .iter()
+            .filter(|s| !s.positions.is_empty())
+            .collect();
         slots.sort_by_key(|s| s.positions[0]);
         slots.into_iter().map(|s| (&s.kind, s.positions.as_slice()))
     }
@@ -350,17 +357,40 @@ mod tests {
     #[test]
     fn ids_count_per_tick_and_type_hash() {
         let mut log = EventLog::new();
-        let a = log.add_event("type.15", &json!({}), None).unwrap().id().to_string();
-        let b = log.add_event("type.26", &json!({}), None).unwrap().id().to_string();
+        let a = log
+            .add_event("type.15", &json!({}), None)
+            .unwrap()
+            .id()
+            .to_string();
+        let b = log
+            .add_event("type.26", &json!({}), None)
+            .unwrap()
+            .id()
+            .to_string();
         log.advance_tick();
-        let c = log.add_event("type.15", &json!({}), None).unwrap().id().to_string();
-        assert_eq!((a.as_str(), b.as_str(), c.as_str()), ("0-FEAF-1", "0-FEAF-2", "1-FEAF-1"));
+        let c = log
+            .add_event("type.15", &json!({}), None)
+            .unwrap()
+            .id()
+            .to_string();
+        assert_eq!(
+            (a.as_str(), b.as_str(), c.as_str()),
+            ("0-FEAF-1", "0-FEAF-2", "1-FEAF-1")
+        );
     }
 
     #[test]
     fn pushed_ids_move_counters_past_them() {
         let mut log = EventLog::new();
-        let e = Event::new(0, Timestamp::from_int(0), "a", &(), EventId::from("0-CCBC-7"), None).unwrap();
+        let e = Event::new(
+            0,
+            Timestamp::from_int(0),
+            "a",
+            &(),
+            EventId::from("0-CCBC-7"),
+            None,
+        )
+        .unwrap();
         log.push(e);
         let next = log.add_event("a", &(), None).unwrap().id().to_string();
         assert_eq!(next, "0-CCBC-8");
@@ -370,12 +400,30 @@ mod tests {
     fn tick_queries_work_with_and_without_order() {
         let mut log = EventLog::new();
         for t in [0, 1, 1, 2] {
-            let e = Event::new(t, Timestamp::from_int(0), "x", &(), EventId::from(format!("e{t}")), None).unwrap();
+            let e = Event::new(
+                t,
+                Timestamp::from_int(0),
+                "x",
+                &(),
+                EventId::from(format!("e{t}")),
+                None,
+            )
+            .unwrap();
             log.push(e);
         }
         assert_eq!(log.events_at_tick(1).count(), 2);
         assert_eq!(log.events_until_tick(1).count(), 3);
-        log.push(Event::new(0, Timestamp::from_int(0), "x", &(), EventId::from("late"), None).unwrap());
+        log.push(
+            Event::new(
+                0,
+                Timestamp::from_int(0),
+                "x",
+                &(),
+                EventId::from("late"),
+                None,
+            )
+            .unwrap(),
+        );
         assert!(!log.ticks_ordered());
         assert_eq!(log.events_at_tick(0).count(), 2);
         assert_eq!(log.events_until_tick(1).count(), 4);

@@ -63,8 +63,13 @@ impl<'a> EventQuery<'a> {
     /// [`by_data`](Self::by_data) with the value given as JSON text
     /// (`NaN` and `Infinity` accepted), e.g. from a command line.
     pub fn by_data_json(&self, key: &str, value_json: &str) -> Result<Vec<&'a Event>, DataError> {
-        let wanted = canonicalize(value_json, true)
-            .map_err(|e| DataError::new(format!("value is not JSON: {} (at byte {})", e.kind, e.offset + 1)))?;
+        let wanted = canonicalize(value_json, true).map_err(|e| {
+            DataError::new(format!(
+                "value is not JSON: {} (at byte {})",
+                e.kind,
+                e.offset + 1
+            ))
+        })?;
         Ok(self.by_canonical_data(key, &wanted))
     }
 
@@ -173,10 +178,12 @@ impl<'a> TickLayout<'a> {
         let mut child_ids: HashSet<&EventId, foldhash::fast::RandomState> = HashSet::default();
         for &i in members {
             let e = &events[i as usize];
-            if let Some(parent) = e.parent_id().filter(|_| e.has_parent()) {
-                if log.event_by_id(parent).is_some_and(|p| p.tick() == e.tick()) {
-                    child_ids.insert(e.id());
-                }
+            if let Some(parent) = e.parent_id().filter(|_| e.has_parent())
+                && log
+                    .event_by_id(parent)
+                    .is_some_and(|p| p.tick() == e.tick())
+            {
+                child_ids.insert(e.id());
             }
         }
         let mut roots = Vec::new();

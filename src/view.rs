@@ -110,7 +110,11 @@ impl<'a, W: Write> Printer<'a, W> {
     /// `indent + ("│ " | "  ")`: the prefix of an event's inner lines.
     fn cont(&mut self, level: usize, marker: Marker) {
         self.indent(level);
-        self.out.push_str(if marker == Marker::Child { "│ " } else { "  " });
+        self.out.push_str(if marker == Marker::Child {
+            "│ "
+        } else {
+            "  "
+        });
     }
 
     /// Lines 1-5 of an event block (everything but its children).
@@ -181,18 +185,24 @@ impl<'a, W: Write> Printer<'a, W> {
         } else {
             // Work out the per-tick counts once per id, then print the part
             // after this event's tick: linear in what is written.
-            let all = self.triggers.entry(positions.as_ptr() as usize).or_insert_with(|| {
-                let mut ticks: Vec<i64> = positions.iter().map(|&c| events[c as usize].tick()).collect();
-                ticks.sort_unstable();
-                let mut v: Vec<(i64, usize)> = Vec::new();
-                for t in ticks {
-                    match v.last_mut() {
-                        Some((last, n)) if *last == t => *n += 1,
-                        _ => v.push((t, 1)),
+            let all = self
+                .triggers
+                .entry(positions.as_ptr() as usize)
+                .or_insert_with(|| {
+                    let mut ticks: Vec<i64> = positions
+                        .iter()
+                        .map(|&c| events[c as usize].tick())
+                        .collect();
+                    ticks.sort_unstable();
+                    let mut v: Vec<(i64, usize)> = Vec::new();
+                    for t in ticks {
+                        match v.last_mut() {
+                            Some((last, n)) if *last == t => *n += 1,
+                            _ => v.push((t, 1)),
+                        }
                     }
-                }
-                v
-            });
+                    v
+                });
             let from = all.partition_point(|&(t, _)| t <= e.tick());
             small = all[from..].to_vec();
             &small
@@ -223,7 +233,8 @@ impl<'a, W: Write> Printer<'a, W> {
     /// An event block and, below it, its same-tick children, depth-first.
     fn tree(&mut self, root: &'a Event, layout: &TickLayout<'a>, level: usize) -> io::Result<()> {
         let events = self.log.events();
-        let children_of = |id: &EventId| -> &[u32] { layout.children.get(id).map_or(&[], |v| v.as_slice()) };
+        let children_of =
+            |id: &EventId| -> &[u32] { layout.children.get(id).map_or(&[], |v| v.as_slice()) };
         self.block(root, level);
         self.flush_if_full()?;
         let mut on_path: FastMap<&EventId, usize> = FastMap::default();

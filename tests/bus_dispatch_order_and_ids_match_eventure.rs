@@ -31,16 +31,20 @@ fn the_bus_program_logs_and_dispatches_as_eventure_did() {
     bus.subscribe("player.*", rec("prefix:player.* B"));
     bus.subscribe("*.move", rec("suffix:*.move 2"));
     bus.subscribe("combat.attack", |ctx, e| {
-        ctx.state().push(("exact:combat.attack".into(), e.id().to_string()));
+        ctx.state()
+            .push(("exact:combat.attack".into(), e.id().to_string()));
         let power = data(e)["power"].as_i64().unwrap();
-        ctx.publish("combat.damage", &json!({"amount": power * 2})).unwrap();
+        ctx.publish("combat.damage", &json!({"amount": power * 2}))
+            .unwrap();
         ctx.publish("combat.log", &json!({"text": "hit"})).unwrap();
     });
     bus.subscribe("*.damage", |ctx, e| {
-        ctx.state().push(("suffix:*.damage".into(), e.id().to_string()));
+        ctx.state()
+            .push(("suffix:*.damage".into(), e.id().to_string()));
         let amount = data(e)["amount"].as_i64().unwrap();
         if amount > 10 {
-            ctx.publish("player.hurt", &json!({"hp": 100 - amount})).unwrap();
+            ctx.publish("player.hurt", &json!({"hp": 100 - amount}))
+                .unwrap();
         }
     });
     bus.subscribe("combat.*", rec("prefix:combat.*"));
@@ -52,7 +56,8 @@ fn the_bus_program_logs_and_dispatches_as_eventure_did() {
     bus.publish("player.move", &json!({"to": "hall"})).unwrap();
     bus.unsubscribe(removed);
     for power in [3, 7] {
-        bus.publish("combat.attack", &json!({"power": power})).unwrap();
+        bus.publish("combat.attack", &json!({"power": power}))
+            .unwrap();
     }
     bus.advance_tick();
     bus.publish("a.b.c", &json!({})).unwrap();
@@ -68,13 +73,30 @@ fn the_bus_program_logs_and_dispatches_as_eventure_did() {
     assert_eq!(log.len(), want.len());
     for (got, want) in log.events().iter().zip(want.events()) {
         assert_eq!(
-            (got.tick(), got.event_type(), got.data_json(), got.id(), got.parent_id()),
-            (want.tick(), want.event_type(), want.data_json(), want.id(), want.parent_id())
+            (
+                got.tick(),
+                got.event_type(),
+                got.data_json(),
+                got.id(),
+                got.parent_id()
+            ),
+            (
+                want.tick(),
+                want.event_type(),
+                want.data_json(),
+                want.id(),
+                want.parent_id()
+            )
         );
     }
     // Timestamps differ (wall clock), but nothing that prints depends on
     // them here beyond order, which is publish order in both.
     let mut ours = Vec::new();
-    EventQuery::new(&log).print_event_cascade(&mut ours, &Default::default()).unwrap();
-    assert_eq!(String::from_utf8(ours).unwrap(), read_fixture("eventure/bus_program.cascade.txt"));
+    EventQuery::new(&log)
+        .print_event_cascade(&mut ours, &Default::default())
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(ours).unwrap(),
+        read_fixture("eventure/bus_program.cascade.txt")
+    );
 }

@@ -5,7 +5,9 @@ mod common;
 
 use common::assert_same;
 use std::io::Write;
-use tickcascade::{Clock, Event, EventId, EventLog, EventQuery, Timestamp, ViewOptions, read_log, write_log};
+use tickcascade::{
+    Clock, Event, EventId, EventLog, EventQuery, Timestamp, ViewOptions, read_log, write_log,
+};
 
 /// Counts bytes and lines without keeping them.
 #[derive(Default)]
@@ -28,10 +30,17 @@ impl Write for Counter {
 #[test]
 fn a_million_event_chain_prints_queries_and_round_trips() {
     let n = 1_000_000;
-    let mut log = EventLog::with_clock(Clock::Steps { start_micros: 0, step_micros: 1 });
+    let mut log = EventLog::with_clock(Clock::Steps {
+        start_micros: 0,
+        step_micros: 1,
+    });
     let mut parent: Option<EventId> = None;
     for _ in 0..n {
-        let id = log.add_event("chain.link", &(), parent.as_ref()).unwrap().id().clone();
+        let id = log
+            .add_event("chain.link", &(), parent.as_ref())
+            .unwrap()
+            .id()
+            .clone();
         parent = Some(id);
         log.advance_tick();
     }
@@ -40,7 +49,8 @@ fn a_million_event_chain_prints_queries_and_round_trips() {
     assert_eq!(q.cascade(root).len(), n);
 
     let mut sink = Counter::default();
-    q.print_event_cascade(&mut sink, &ViewOptions::default()).unwrap();
+    q.print_event_cascade(&mut sink, &ViewOptions::default())
+        .unwrap();
     // Per tick: blank, header, marker bar, type, id, trigger (all but the last), footer.
     assert_eq!(sink.lines, 1 + n * 7 - 1);
 
@@ -48,25 +58,47 @@ fn a_million_event_chain_prints_queries_and_round_trips() {
     write_log(&log, &mut bytes).unwrap();
     let (again, _) = read_log(&bytes, "chain", &Default::default()).unwrap();
     assert_eq!(again.len(), n);
-    assert_eq!(again.events()[n - 1].parent_id(), log.events()[n - 2].parent_id().map(|_| log.events()[n - 2].id()));
+    assert_eq!(
+        again.events()[n - 1].parent_id(),
+        log.events()[n - 2]
+            .parent_id()
+            .map(|_| log.events()[n - 2].id())
+    );
 }
 
 #[test]
 fn a_deep_same_tick_chain_prints_every_level() {
     let depth = 3_000;
-    let mut log = EventLog::with_clock(Clock::Steps { start_micros: 0, step_micros: 1 });
+    let mut log = EventLog::with_clock(Clock::Steps {
+        start_micros: 0,
+        step_micros: 1,
+    });
     let mut parent: Option<EventId> = None;
     for _ in 0..depth {
-        parent = Some(log.add_event("deep", &(), parent.as_ref()).unwrap().id().clone());
+        parent = Some(
+            log.add_event("deep", &(), parent.as_ref())
+                .unwrap()
+                .id()
+                .clone(),
+        );
     }
     let mut sink = Counter::default();
     let q = EventQuery::new(&log);
-    q.print_single_cascade(&log.events()[0], &mut sink, &ViewOptions::default()).unwrap();
+    q.print_single_cascade(&log.events()[0], &mut sink, &ViewOptions::default())
+        .unwrap();
     assert_eq!(sink.lines, depth * 3);
 }
 
 fn event(tick: i64, ts: f64, ty: &str, id: &str, parent: Option<&str>) -> Event {
-    Event::new(tick, Timestamp::from_secs(ts), ty, &serde_json::json!({}), EventId::from(id), parent.map(EventId::from)).unwrap()
+    Event::new(
+        tick,
+        Timestamp::from_secs(ts),
+        ty,
+        &serde_json::json!({}),
+        EventId::from(id),
+        parent.map(EventId::from),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -77,7 +109,9 @@ fn an_event_that_is_its_own_ancestor_prints_once_with_a_marker() {
     log.push(event(2, 3.0, "loop", "N", Some("M")));
     log.push(event(2, 4.0, "back", "M", Some("N")));
     let mut out = Vec::new();
-    EventQuery::new(&log).print_event_cascade(&mut out, &ViewOptions::default()).unwrap();
+    EventQuery::new(&log)
+        .print_event_cascade(&mut out, &ViewOptions::default())
+        .unwrap();
     let expected = "\
 ===== EVENT CASCADE VIEWER =====
 

@@ -55,7 +55,11 @@ fn every_eventure_log_resaves_byte_for_byte() {
         let mut out = Vec::new();
         write_log(&log, &mut out).unwrap();
         let expected = read_fixture(&format!("eventure/{name}.jsonl"));
-        assert_same(&format!("{name}.jsonl resaved"), &expected, &String::from_utf8(out).unwrap());
+        assert_same(
+            &format!("{name}.jsonl resaved"),
+            &expected,
+            &String::from_utf8(out).unwrap(),
+        );
     }
 }
 
@@ -66,9 +70,14 @@ fn the_cascade_viewer_matches_eventure_with_and_without_data() {
         let q = EventQuery::new(&log);
         for (file, show_data) in [("cascade.txt", true), ("nodata.txt", false)] {
             let mut out = Vec::new();
-            q.print_event_cascade(&mut out, &ViewOptions { show_data }).unwrap();
+            q.print_event_cascade(&mut out, &ViewOptions { show_data })
+                .unwrap();
             let expected = read_fixture(&format!("eventure/{name}.{file}"));
-            assert_same(&format!("{name}.{file}"), &expected, &String::from_utf8(out).unwrap());
+            assert_same(
+                &format!("{name}.{file}"),
+                &expected,
+                &String::from_utf8(out).unwrap(),
+            );
         }
     }
 }
@@ -84,12 +93,18 @@ fn single_cascades_and_details_match_eventure_for_every_event() {
                 let e = &log.events()[i];
                 let mut out = Vec::new();
                 if details {
-                    q.print_event_details(e, &mut out, &ViewOptions::default()).unwrap();
+                    q.print_event_details(e, &mut out, &ViewOptions::default())
+                        .unwrap();
                 } else {
-                    q.print_single_cascade(e, &mut out, &ViewOptions::default()).unwrap();
+                    q.print_single_cascade(e, &mut out, &ViewOptions::default())
+                        .unwrap();
                 }
                 let what = format!("{name} {kind} of event {i}");
-                assert_same(&what, expected.as_str().unwrap(), &String::from_utf8(out).unwrap());
+                assert_same(
+                    &what,
+                    expected.as_str().unwrap(),
+                    &String::from_utf8(out).unwrap(),
+                );
             }
         }
     }
@@ -103,7 +118,11 @@ fn queries_match_eventure() {
         let text = read_fixture(&format!("eventure/{name}.queries.json"));
         let want: Value = serde_json::from_str(&text).unwrap();
 
-        let counts: Vec<(String, u64)> = q.count_by_type().into_iter().map(|(k, v)| (k.to_owned(), v as u64)).collect();
+        let counts: Vec<(String, u64)> = q
+            .count_by_type()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v as u64))
+            .collect();
         let want_counts: Vec<(String, u64)> = want["count_by_type"]
             .as_object()
             .unwrap()
@@ -112,23 +131,38 @@ fn queries_match_eventure() {
             .collect();
         assert_eq!(counts, want_counts, "{name}: count_by_type");
 
-        let roots: Vec<usize> = q.roots(None).into_iter().map(|e| index_of(&log, e)).collect();
+        let roots: Vec<usize> = q
+            .roots(None)
+            .into_iter()
+            .map(|e| index_of(&log, e))
+            .collect();
         let want_roots: Vec<usize> = serde_json::from_value(want["roots"].clone()).unwrap();
         assert_eq!(roots, want_roots, "{name}: roots");
 
         for (i, e) in log.events().iter().enumerate() {
-            let cascade: Vec<usize> = q.cascade(e).into_iter().map(|c| index_of(&log, c)).collect();
-            let want_cascade: Vec<usize> = serde_json::from_value(want["cascades"][i.to_string()].clone()).unwrap();
+            let cascade: Vec<usize> = q
+                .cascade(e)
+                .into_iter()
+                .map(|c| index_of(&log, c))
+                .collect();
+            let want_cascade: Vec<usize> =
+                serde_json::from_value(want["cascades"][i.to_string()].clone()).unwrap();
             assert_eq!(cascade, want_cascade, "{name}: cascade of {i}");
             let children: Vec<usize> = q.children(e).map(|c| index_of(&log, c)).collect();
-            let want_children: Vec<usize> = serde_json::from_value(want["children"][i.to_string()].clone()).unwrap();
+            let want_children: Vec<usize> =
+                serde_json::from_value(want["children"][i.to_string()].clone()).unwrap();
             assert_eq!(children, want_children, "{name}: children of {i}");
         }
 
         for case in want["by_data"].as_array().unwrap() {
             let key = case["key"].as_str().unwrap();
             let value = case["value"].as_str().unwrap();
-            let hits: Vec<usize> = q.by_data_json(key, value).unwrap().into_iter().map(|e| index_of(&log, e)).collect();
+            let hits: Vec<usize> = q
+                .by_data_json(key, value)
+                .unwrap()
+                .into_iter()
+                .map(|e| index_of(&log, e))
+                .collect();
             let want_hits: Vec<usize> = serde_json::from_value(case["hits"].clone()).unwrap();
             assert_eq!(hits, want_hits, "{name}: by_data {key} == {value}");
         }
@@ -141,5 +175,9 @@ fn hand_written_input_resaves_as_eventure_resaves_it() {
     let mut out = Vec::new();
     write_log(&log, &mut out).unwrap();
     let expected = read_fixture("eventure/noncanonical.jsonl");
-    assert_same("noncanonical.input.jsonl resaved", &expected, &String::from_utf8(out).unwrap());
+    assert_same(
+        "noncanonical.input.jsonl resaved",
+        &expected,
+        &String::from_utf8(out).unwrap(),
+    );
 }

@@ -17,10 +17,20 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| json!(f)),
-        prop::sample::select(vec![1e-5, 1e16, 1e15, 0.1, -0.0, 5e-324, 123456.789]).prop_map(|f| json!(f)),
+        prop::sample::select(vec![1e-5, 1e16, 1e15, 0.1, -0.0, 5e-324, 123456.789])
+            .prop_map(|f| json!(f)),
         "\\PC{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["it's", "a\"b", "é", "😀", "\u{7f}\u{1}", "\u{a0}\u{200b}", "", "\\"])
-            .prop_map(|s| Value::String(s.to_owned())),
+        prop::sample::select(vec![
+            "it's",
+            "a\"b",
+            "é",
+            "😀",
+            "\u{7f}\u{1}",
+            "\u{a0}\u{200b}",
+            "",
+            "\\"
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
     ];
     leaf.prop_recursive(4, 32, 6, |inner| {
         prop_oneof![
@@ -47,15 +57,26 @@ fn ops() -> impl Strategy<Value = Vec<Op>> {
     prop::collection::vec(op, 0..60)
 }
 
-const TYPES: [&str; 6] = ["player.move", "combat.attack", "t5597545", "é.type", "a.b.c", ""];
+const TYPES: [&str; 6] = [
+    "player.move",
+    "combat.attack",
+    "t5597545",
+    "é.type",
+    "a.b.c",
+    "",
+];
 
 fn build(ops: &[Op]) -> EventLog {
-    let log = EventLog::with_clock(Clock::Steps { start_micros: 1_700_000_000_000_000, step_micros: 3 });
+    let log = EventLog::with_clock(Clock::Steps {
+        start_micros: 1_700_000_000_000_000,
+        step_micros: 3,
+    });
     let mut bus = EventBus::new(log);
     // A handler that publishes a child, so cascades have depth.
     bus.subscribe("combat.*", |ctx, e| {
         if ctx.depth() < 3 {
-            ctx.publish("combat.damage", &json!({"from": e.id().to_string()})).unwrap();
+            ctx.publish("combat.damage", &json!({"from": e.id().to_string()}))
+                .unwrap();
         }
     });
     for op in ops {
@@ -68,7 +89,8 @@ fn build(ops: &[Op]) -> EventLog {
                     [] => None,
                     events => Some(events[of % events.len()].id().clone()),
                 };
-                bus.publish_with_parent(TYPES[*ty], data, parent.as_ref()).unwrap();
+                bus.publish_with_parent(TYPES[*ty], data, parent.as_ref())
+                    .unwrap();
             }
             Op::Advance => bus.advance_tick(),
         }

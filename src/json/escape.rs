@@ -122,15 +122,13 @@ pub(crate) fn decode_units(body: &str, mut f: impl FnMut(Unit)) {
         if (0xd800..0xdc00).contains(&unit)
             && bytes.get(i) == Some(&b'\\')
             && bytes.get(i + 1) == Some(&b'u')
+            && let Some(low) = hex4(&bytes[(i + 2).min(bytes.len())..])
+            && (0xdc00..0xe000).contains(&low)
         {
-            if let Some(low) = hex4(&bytes[(i + 2).min(bytes.len())..]) {
-                if (0xdc00..0xe000).contains(&low) {
-                    let c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
-                    f(Unit::Char(char::from_u32(c).unwrap_or('\u{fffd}')));
-                    i += 6;
-                    continue;
-                }
-            }
+            let c = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+            f(Unit::Char(char::from_u32(c).unwrap_or('\u{fffd}')));
+            i += 6;
+            continue;
         }
         match char::from_u32(unit) {
             Some(c) => f(Unit::Char(c)),

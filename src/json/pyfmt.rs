@@ -101,15 +101,15 @@ pub(crate) fn push_py_str(out: &mut String, text: &str) {
     // (is_object, items written so far; in objects keys and values both count)
     let mut stack: Vec<(bool, usize)> = Vec::new();
     for token in Tokens::new(text) {
-        if !matches!(token, Token::Close) {
-            if let Some((object, n)) = stack.last_mut() {
-                match (*object, *n) {
-                    (_, 0) => {}
-                    (true, k) if k % 2 == 1 => out.push_str(": "),
-                    _ => out.push_str(", "),
-                }
-                *n += 1;
+        if !matches!(token, Token::Close)
+            && let Some((object, n)) = stack.last_mut()
+        {
+            match (*object, *n) {
+                (_, 0) => {}
+                (true, k) if k % 2 == 1 => out.push_str(": "),
+                _ => out.push_str(", "),
             }
+            *n += 1;
         }
         match token {
             Token::Open(object) => {
@@ -147,7 +147,10 @@ mod tests {
         );
         assert_eq!(py_str("1e-05"), "1e-05");
         assert_eq!(py_str("[NaN, -Infinity, false]"), "[nan, -inf, False]");
-        assert_eq!(py_str(r#"[["a", 1], {"b": null}]"#), "[['a', 1], {'b': None}]");
+        assert_eq!(
+            py_str(r#"[["a", 1], {"b": null}]"#),
+            "[['a', 1], {'b': None}]"
+        );
         assert_eq!(py_str("[{}, []]"), "[{}, []]");
     }
 

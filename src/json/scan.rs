@@ -510,7 +510,10 @@ mod tests {
 
     #[test]
     fn writes_python_dumps_form() {
-        assert_eq!(canon(r#"{"a":1,"b":[1.50,2E3,-0,true,null]}"#), r#"{"a": 1, "b": [1.5, 2000.0, 0, true, null]}"#);
+        assert_eq!(
+            canon(r#"{"a":1,"b":[1.50,2E3,-0,true,null]}"#),
+            r#"{"a": 1, "b": [1.5, 2000.0, 0, true, null]}"#
+        );
         assert_eq!(canon(r#" "\u00E9\/x\u0041" "#), r#""\u00e9/xA""#);
         assert_eq!(canon("\"é😀\u{7f}\""), r#""\u00e9\ud83d\ude00\u007f""#);
         assert_eq!(canon(r#""\ud800""#), r#""\ud800""#);
@@ -522,17 +525,35 @@ mod tests {
     #[test]
     fn collapses_duplicate_keys_like_python() {
         assert_eq!(canon(r#"{"a": 1, "b": 2, "a": 3}"#), r#"{"a": 3, "b": 2}"#);
-        assert_eq!(canon(r#"[{"x": {"k": 1, "k": [2]}}]"#), r#"[{"x": {"k": [2]}}]"#);
+        assert_eq!(
+            canon(r#"[{"x": {"k": 1, "k": [2]}}]"#),
+            r#"[{"x": {"k": [2]}}]"#
+        );
     }
 
     #[test]
     fn rejects_what_python_rejects() {
-        for bad in ["", "{", "[1,]", "01", "1.", "\"a\u{1}\"", r#""\x""#, "{\"a\" 1}", "[1] 2", "tru", "-"] {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "01",
+            "1.",
+            "\"a\u{1}\"",
+            r#""\x""#,
+            "{\"a\" 1}",
+            "[1] 2",
+            "tru",
+            "-",
+        ] {
             assert!(canonicalize(bad, true).is_err(), "{bad:?} should fail");
         }
         assert!(matches!(
             canonicalize("NaN", false),
-            Err(ScanError { kind: ScanErrorKind::NonFinite("NaN"), .. })
+            Err(ScanError {
+                kind: ScanErrorKind::NonFinite("NaN"),
+                ..
+            })
         ));
         assert!(canonicalize(&"9".repeat(MAX_INT_DIGITS + 1), false).is_err());
     }

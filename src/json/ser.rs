@@ -43,7 +43,10 @@ pub(crate) fn write_canonical<T: Serialize + ?Sized>(value: &T, out: &mut String
 
 /// As `write_canonical`, but writes NaN and infinities (as `NaN`,
 /// `Infinity`): for values that are compared, never for values that are logged.
-pub(crate) fn write_canonical_non_finite<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
+pub(crate) fn write_canonical_non_finite<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut String,
+) -> Result {
     write_with(value, out, true)
 }
 
@@ -86,7 +89,15 @@ fn push_float_with(out: &mut String, v: f64, non_finite: bool) -> Result {
 fn push_f32(out: &mut String, v: f32, non_finite: bool) -> Result {
     // The shortest digits of the f32, then Python's layout for them.
     let shortest: f64 = format!("{v:e}").parse().unwrap_or(f64::NAN);
-    push_float_with(out, if v.is_finite() { shortest } else { f64::from(v) }, non_finite)
+    push_float_with(
+        out,
+        if v.is_finite() {
+            shortest
+        } else {
+            f64::from(v)
+        },
+        non_finite,
+    )
 }
 
 impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
@@ -177,7 +188,11 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
         self.serialize_str(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, value: &T) -> Result {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        value: &T,
+    ) -> Result {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -299,7 +314,10 @@ impl<'s, 'o> Compound<'s, 'o> {
                 let text = |&(a, b): &(usize, usize)| &out[a..b];
                 let dup = if keys.len() <= 8 {
                     keys.iter().enumerate().find_map(|(i, k)| {
-                        keys[..i].iter().any(|p| text(p) == text(k)).then(|| text(k))
+                        keys[..i]
+                            .iter()
+                            .any(|p| text(p) == text(k))
+                            .then(|| text(k))
                     })
                 } else {
                     let mut sorted: Vec<&str> = keys.iter().map(text).collect();
@@ -499,7 +517,11 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Result {
         self.quoted(variant)
     }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _n: &'static str, value: &T) -> Result {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _n: &'static str,
+        value: &T,
+    ) -> Result {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -517,7 +539,11 @@ impl ser::Serializer for MapKey<'_> {
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
         Err(key_error())
     }
-    fn serialize_tuple_struct(self, _n: &'static str, _l: usize) -> Result<Self::SerializeTupleStruct> {
+    fn serialize_tuple_struct(
+        self,
+        _n: &'static str,
+        _l: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
         Err(key_error())
     }
     fn serialize_tuple_variant(
@@ -559,7 +585,8 @@ mod tests {
 
     #[test]
     fn writes_what_python_json_dumps_writes() {
-        let v = json!({"amount": 15.0, "tags": ["crit", "it's"], "é": null, "n": 1e-5, "big": 1e16});
+        let v =
+            json!({"amount": 15.0, "tags": ["crit", "it's"], "é": null, "n": 1e-5, "big": 1e16});
         assert_eq!(
             canon(&v).unwrap(),
             r#"{"amount": 15.0, "tags": ["crit", "it's"], "\u00e9": null, "n": 1e-05, "big": 1e+16}"#
@@ -575,8 +602,16 @@ mod tests {
         enum E {
             V(i8),
         }
-        let s = S { i: 1, f: 0.1, o: None, e: E::V(-3) };
-        assert_eq!(canon(&s).unwrap(), r#"{"i": 1, "f": 0.1, "o": null, "e": {"V": -3}}"#);
+        let s = S {
+            i: 1,
+            f: 0.1,
+            o: None,
+            e: E::V(-3),
+        };
+        assert_eq!(
+            canon(&s).unwrap(),
+            r#"{"i": 1, "f": 0.1, "o": null, "e": {"V": -3}}"#
+        );
         let mut m = BTreeMap::new();
         m.insert(1, "a");
         m.insert(2, "b");
@@ -590,7 +625,12 @@ mod tests {
         assert!(canon(&(1, f32::INFINITY)).is_err());
         let dup: Vec<(serde_json::Value, i32)> = vec![(json!(1), 1), (json!("1"), 2)];
         let as_map = DupMap(dup);
-        assert!(canon(&as_map).unwrap_err().to_string().contains("duplicate key"));
+        assert!(
+            canon(&as_map)
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate key")
+        );
     }
 
     struct DupMap(Vec<(serde_json::Value, i32)>);

@@ -102,7 +102,7 @@ pub(crate) fn for_each_member<'a>(text: &'a str, mut f: impl FnMut(&'a str, &'a 
 /// Advances past one whole value.
 fn skip_value(tokens: &mut Tokens<'_>) {
     let mut depth = 0usize;
-    while let Some(t) = tokens.next() {
+    for t in tokens.by_ref() {
         match t {
             Token::Open(_) => depth += 1,
             Token::Close => depth = depth.saturating_sub(1),
@@ -142,8 +142,13 @@ mod tests {
     #[test]
     fn walks_object_members() {
         let mut seen = Vec::new();
-        for_each_member(r#"{"a": [1, {"x": 2}], "b": "s", "c": {}}"#, |k, v| seen.push((k, v)));
-        assert_eq!(seen, vec![("a", r#"[1, {"x": 2}]"#), ("b", "\"s\""), ("c", "{}")]);
+        for_each_member(r#"{"a": [1, {"x": 2}], "b": "s", "c": {}}"#, |k, v| {
+            seen.push((k, v))
+        });
+        assert_eq!(
+            seen,
+            vec![("a", r#"[1, {"x": 2}]"#), ("b", "\"s\""), ("c", "{}")]
+        );
         for_each_member("[1]", |_, _| panic!("not an object"));
     }
 }

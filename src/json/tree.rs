@@ -38,11 +38,12 @@ impl<'a> Tree<'a> {
             let in_object = open
                 .last()
                 .is_some_and(|(n, _)| nodes[*n as usize].kind == Kind::Object);
-            if let Token::Str(s) = token {
-                if in_object && pending_key.is_none() {
-                    pending_key = Some(s);
-                    continue;
-                }
+            if let Token::Str(s) = token
+                && in_object
+                && pending_key.is_none()
+            {
+                pending_key = Some(s);
+                continue;
             }
             let kind = match token {
                 Token::Close => {
