@@ -21,6 +21,30 @@ use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
 
+/// Whether `pattern` matches `event_type` under the bus's rules: exact,
+/// `a.*` (prefix, dot kept), `*.b` (suffix, dot kept), `*` (everything).
+/// Any other string, `a*` or `x.*.y` included, only matches itself.
+///
+/// ```
+/// use tickcascade::pattern_matches;
+/// assert!(pattern_matches("combat.*", "combat.attack"));
+/// assert!(pattern_matches("*.damage", "combat.damage"));
+/// assert!(!pattern_matches("combat.*", "combat"));
+/// assert!(!pattern_matches("comb*", "combat"));
+/// ```
+pub fn pattern_matches(pattern: &str, event_type: &str) -> bool {
+    pattern == event_type
+        || pattern == "*"
+        || pattern
+            .strip_suffix('*')
+            .filter(|p| p.ends_with('.'))
+            .is_some_and(|p| event_type.starts_with(p))
+        || pattern
+            .strip_prefix('*')
+            .filter(|s| s.starts_with('.'))
+            .is_some_and(|s| event_type.ends_with(s))
+}
+
 /// A handler: called with a [`Context`] (to publish follow-ups and reach
 /// the shared state) and the event.
 pub type Handler<S> = Box<dyn Fn(&mut Context<'_, S>, &Event)>;

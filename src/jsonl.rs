@@ -9,12 +9,12 @@
 
 use crate::event::{Data, Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
-use crate::json::scan::{Number, ScanError, Scanner};
+use crate::json::scan::{Number, ScanBuffers, ScanError, ScanErrorKind, Scanner};
 use crate::log::{EventLog, FastMap};
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::path::Path;
 
 /// How strictly a log is read.
@@ -70,10 +70,14 @@ pub enum LoadErrorKind {
     Io(io::Error),
     /// The line is not valid UTF-8.
     InvalidUtf8,
+    /// The input holds NUL bytes: not a text file.
+    Binary,
     /// The file starts with a byte order mark (Eventure rejects it too).
     ByteOrderMark,
     /// The line is not a JSON object Eventure could read.
     Syntax(String),
+    /// `NaN`, `Infinity` or an overflowing number, without `allow_nan`.
+    NonFinite(String),
     /// A required key is absent.
     MissingField(&'static str),
     /// A key holds the wrong kind of value.
@@ -108,11 +112,14 @@ impl fmt::Display for LoadErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io(e) => write!(f, "cannot read: {e}"),
-            Self::InvalidUtf8 => f.write_str("not valid UTF-8"),
+            Self::InvalidUtf8 => f.write_str("not valid UTF-8 (is this a log file?)"),
+            Self::Binary => {
+                f.write_str("holds a NUL byte: this looks like a binary file, not a JSONL log")
+            }
             Self::ByteOrderMark => f.write_str(
                 "starts with a UTF-8 byte order mark, which JSON Lines do not allow (remove it)",
             ),
-            Self::Syntax(msg) => f.write_str(msg),
+            Self::Syntax(msg) | Self::NonFinite(msg) => f.write_str(msg),
             Self::MissingField(name) => write!(f, "missing field \"{name}\""),
             Self::WrongType {
                 field,
@@ -134,6 +141,26 @@ impl fmt::Display for LoadErrorKind {
             Self::IdTickMismatch { id, tick } => {
                 write!(f, "event id {id:?} does not start with its tick {tick}")
             }
+        }
+    }
+}
+
+impl LoadErrorKind {
+    /// A short stable name for the kind of problem (`validate --json`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Io(_) => "io",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::Binary => "binary",
+            Self::ByteOrderMark => "byte_order_mark",
+            Self::Syntax(_) => "syntax",
+            Self::NonFinite(_) => "non_finite",
+            Self::MissingField(_) => "missing_field",
+            Self::WrongType { .. } => "wrong_type",
+            Self::DuplicateId { .. } => "duplicate_id",
+            Self::TickBackwards { .. } => "tick_backwards",
+            Self::UnknownParent(_) => "unknown_parent",
+            Self::IdTickMismatch { .. } => "id_tick_mismatch",
         }
     }
 }
@@ -169,9 +196,13 @@ struct LineError {
 
 impl From<ScanError> for LineError {
     fn from(e: ScanError) -> Self {
+        let kind = match e.kind {
+            ScanErrorKind::NonFinite(_) => LoadErrorKind::NonFinite(e.kind.to_string()),
+            _ => LoadErrorKind::Syntax(e.kind.to_string()),
+        };
         LineError {
             offset: Some(e.offset),
-            kind: LoadErrorKind::Syntax(e.kind.to_string()),
+            kind,
         }
     }
 }
@@ -187,11 +218,19 @@ fn describe_value(s: &Scanner<'_>) -> &'static str {
     }
 }
 
-/// Parses `"tick"`, `"timestamp"`, … of one line.
-struct LineParser<'a> {
-    scanner: Scanner<'a>,
+/// Buffers reused from line to line.
+#[derive(Default)]
+struct LineBuffers {
+    scan: ScanBuffers,
     data: String,
     scratch: String,
+}
+
+/// Parses `"tick"`, `"timestamp"`, … of one line.
+struct LineParser<'a, 'b> {
+    scanner: Scanner<'a>,
+    data: &'b mut String,
+    scratch: &'b mut String,
 }
 
 /// The fields of one line, before it becomes an `Event`.
@@ -204,7 +243,7 @@ struct Fields<'a> {
     parent: Option<Option<Cow<'a, str>>>,
 }
 
-impl<'a> LineParser<'a> {
+impl<'a> LineParser<'a, '_> {
     fn wrong(&self, field: &'static str, expected: &'static str) -> LineError {
         LineError {
             offset: Some(self.scanner.offset()),
@@ -222,15 +261,14 @@ impl<'a> LineParser<'a> {
             Some(b'"') => Ok(Some(self.scanner.string()?)),
             Some(b'n') => {
                 self.scratch.clear();
-                self.scanner.value_into(&mut self.scratch)?;
+                self.scanner.value_into(self.scratch)?;
                 Ok(None)
             }
             _ => Err(self.wrong(field, "a string or null")),
         }
     }
 
-    fn parse(&mut self, line: &'a str) -> Result<Fields<'a>, LineError> {
-        self.scanner.reset(line);
+    fn parse(&mut self) -> Result<Fields<'a>, LineError> {
         self.data.clear();
         let mut f = Fields {
             tick: None,
@@ -302,14 +340,14 @@ impl<'a> LineParser<'a> {
                 }
                 "data" => {
                     self.data.clear();
-                    self.scanner.value_into(&mut self.data)?;
+                    self.scanner.value_into(self.data)?;
                     f.has_data = true;
                 }
                 "event_id" => f.id = Some(self.string_or_null("event_id")?),
                 "parent_id" => f.parent = Some(self.string_or_null("parent_id")?),
                 _ => {
                     self.scratch.clear();
-                    self.scanner.value_into(&mut self.scratch)?;
+                    self.scanner.value_into(self.scratch)?;
                 }
             }
             self.scanner.skip_ws();
@@ -412,61 +450,134 @@ impl StrictState {
     }
 }
 
-/// Reads a log from bytes. `source` names the input in messages.
-pub fn read_log(
-    bytes: &[u8],
-    source: &str,
-    options: &LoadOptions,
-) -> Result<(EventLog, LoadReport), LoadError> {
-    let error = |line: usize, text: &str, offset: Option<usize>, kind| LoadError {
-        source: source.to_owned(),
-        line,
-        column: offset.map(|o| text.get(..o).map_or(o, |t| t.chars().count()) + 1),
-        kind,
-    };
-    let mut log = EventLog::new();
-    let mut report = LoadReport::default();
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        return Err(error(1, "", None, LoadErrorKind::ByteOrderMark));
+/// Turns lines into a log, one line at a time (so input can stream).
+pub(crate) struct Loader {
+    source: String,
+    options: LoadOptions,
+    log: EventLog,
+    report: LoadReport,
+    buffers: LineBuffers,
+    fresh_counters: FastMap<(i64, IdHash), u64>,
+    strict: Option<StrictState>,
+    max_tick: i64,
+    line_no: usize,
+    kinds: FastMap<String, EventType>,
+    /// When set, bad lines are recorded here and skipped instead of failing.
+    problems: Option<Vec<LoadError>>,
+    /// Drop a torn last line instead of failing (lenient).
+    tolerate_torn: bool,
+    /// A torn last line was dropped: later input is ignored.
+    stopped: bool,
+}
+
+impl Loader {
+    pub(crate) fn new(source: &str, options: &LoadOptions) -> Loader {
+        Loader {
+            source: source.to_owned(),
+            options: *options,
+            log: EventLog::new(),
+            report: LoadReport::default(),
+            buffers: LineBuffers::default(),
+            fresh_counters: FastMap::default(),
+            strict: (options.mode == LoadMode::Strict).then(StrictState::default),
+            max_tick: 0,
+            line_no: 0,
+            kinds: FastMap::default(),
+            problems: None,
+            tolerate_torn: options.mode == LoadMode::Lenient,
+            stopped: false,
+        }
     }
-    let mut parser = LineParser {
-        scanner: Scanner::new("", options.allow_nan),
-        data: String::new(),
-        scratch: String::new(),
-    };
-    let mut fresh_counters: FastMap<(i64, IdHash), u64> = FastMap::default();
-    let mut strict = (options.mode == LoadMode::Strict).then(StrictState::default);
-    let mut max_tick = 0i64;
-    let mut line_no = 0;
-    let mut kinds: FastMap<String, EventType> = FastMap::default();
-    for (raw, terminated) in lines(bytes) {
-        line_no += 1;
-        let torn_ok = options.mode == LoadMode::Lenient && !terminated;
+
+    /// Validation: strict checks, every problem recorded instead of
+    /// stopping at the first; a torn last line is tolerated only if asked.
+    pub(crate) fn validating(source: &str, allow_nan: bool, tolerate_torn: bool) -> Loader {
+        let options = LoadOptions {
+            mode: LoadMode::Strict,
+            allow_nan,
+        };
+        Loader {
+            problems: Some(Vec::new()),
+            tolerate_torn,
+            ..Loader::new(source, &options)
+        }
+    }
+
+    /// Events read so far.
+    pub(crate) fn len(&self) -> usize {
+        self.log.len()
+    }
+
+    fn error(&self, text: &str, offset: Option<usize>, kind: LoadErrorKind) -> LoadError {
+        LoadError {
+            source: self.source.clone(),
+            line: self.line_no,
+            column: offset.map(|o| text.get(..o).map_or(o, |t| t.chars().count()) + 1),
+            kind,
+        }
+    }
+
+    fn fail(&mut self, error: LoadError) -> Result<(), LoadError> {
+        match &mut self.problems {
+            Some(list) => {
+                list.push(error);
+                Ok(())
+            }
+            None => Err(error),
+        }
+    }
+
+    fn torn(&mut self, why: &str) {
+        self.report.warnings.push(LoadWarning {
+            line: self.line_no,
+            message: format!("dropped a torn last line (no final newline): {why}"),
+        });
+        self.stopped = true;
+    }
+
+    /// One physical line, without its line break; `terminated` says whether
+    /// a line break followed it.
+    pub(crate) fn line(&mut self, raw: &[u8], terminated: bool) -> Result<(), LoadError> {
+        if self.stopped {
+            return Ok(());
+        }
+        self.line_no += 1;
+        let torn_ok = self.tolerate_torn && !terminated;
+        if self.line_no == 1 && raw.starts_with(b"\xef\xbb\xbf") {
+            let e = self.error("", None, LoadErrorKind::ByteOrderMark);
+            return self.fail(e);
+        }
         let text = match std::str::from_utf8(raw) {
             Ok(t) => t,
             Err(e) => {
                 if torn_ok {
-                    report.warnings.push(LoadWarning {
-                        line: line_no,
-                        message: "dropped a torn last line (not valid UTF-8, no final newline)"
-                            .into(),
-                    });
-                    break;
+                    self.torn("not valid UTF-8");
+                    return Ok(());
                 }
                 let valid = std::str::from_utf8(&raw[..e.valid_up_to()]).unwrap_or("");
-                return Err(error(
-                    line_no,
-                    valid,
-                    Some(valid.len()),
-                    LoadErrorKind::InvalidUtf8,
-                ));
+                let err = self.error(valid, Some(valid.len()), LoadErrorKind::InvalidUtf8);
+                return self.fail(err);
             }
         };
         if is_blank(text) {
-            report.blank_lines += 1;
-            continue;
+            self.report.blank_lines += 1;
+            return Ok(());
         }
-        let parsed = parser.parse(text).and_then(|f| {
+        if let Some(at) = memchr::memchr(0, raw) {
+            let err = self.error(text, Some(at), LoadErrorKind::Binary);
+            return self.fail(err);
+        }
+        let buffers = &mut self.buffers;
+        let mut parser = LineParser {
+            scanner: Scanner::with_buffers(
+                text,
+                self.options.allow_nan,
+                std::mem::take(&mut buffers.scan),
+            ),
+            data: &mut buffers.data,
+            scratch: &mut buffers.scratch,
+        };
+        let parsed = parser.parse().and_then(|f| {
             let tick = f.tick.ok_or_else(|| missing("tick"))?;
             let timestamp = f.timestamp.ok_or_else(|| missing("timestamp"))?;
             let event_type = f.event_type.ok_or_else(|| missing("type"))?;
@@ -481,22 +592,23 @@ pub fn read_log(
                 f.parent.flatten(),
             ))
         });
+        buffers.scan = parser.scanner.into_buffers();
         let (tick, timestamp, event_type, id, parent) = match parsed {
             Ok(p) => p,
             Err(e) if torn_ok => {
-                report.warnings.push(LoadWarning {
-                    line: line_no,
-                    message: format!("dropped a torn last line (no final newline): {}", e.kind),
-                });
-                break;
+                self.torn(&e.kind.to_string());
+                return Ok(());
             }
-            Err(e) => return Err(error(line_no, text, e.offset, e.kind)),
+            Err(e) => {
+                let err = self.error(text, e.offset, e.kind);
+                return self.fail(err);
+            }
         };
-        let kind = match kinds.get(&*event_type) {
+        let kind = match self.kinds.get(&*event_type) {
             Some(k) => k.clone(),
             None => {
                 let k = EventType::new(&event_type);
-                kinds.insert(event_type.into_owned(), k.clone());
+                self.kinds.insert(event_type.into_owned(), k.clone());
                 k
             }
         };
@@ -504,7 +616,7 @@ pub fn read_log(
             Some(text) => EventId::from(&*text),
             None => {
                 // As a fresh Eventure process would number it.
-                let next = fresh_counters.entry((tick, kind.hash())).or_insert(1);
+                let next = self.fresh_counters.entry((tick, kind.hash())).or_insert(1);
                 let seq = *next;
                 *next += 1;
                 EventId::generated(tick, kind.hash(), seq)
@@ -514,32 +626,129 @@ pub fn read_log(
             tick,
             timestamp,
             kind,
-            data: Data::from_canonical(&parser.data),
+            data: Data::from_canonical(&self.buffers.data),
             id,
             parent: parent.map(|p| EventId::from(&*p)),
         };
-        if let Some(state) = &mut strict {
-            state
-                .check(&event, line_no)
-                .map_err(|kind| error(line_no, text, None, kind))?;
+        if let Some(state) = &mut self.strict {
+            if let Err(kind) = state.check(&event, self.line_no) {
+                let err = self.error(text, None, kind);
+                self.fail(err)?;
+            }
         }
-        max_tick = max_tick.max(tick);
-        log.push(event);
+        self.max_tick = self.max_tick.max(tick);
+        self.log.push(event);
+        Ok(())
     }
-    log.set_current_tick(max_tick);
+
+    /// The log, what was noticed, and (when collecting) the problems.
+    pub(crate) fn finish(mut self) -> (EventLog, LoadReport, Vec<LoadError>) {
+        self.log.set_current_tick(self.max_tick);
+        (self.log, self.report, self.problems.unwrap_or_default())
+    }
+
+    pub(crate) fn read_error(&self, e: io::Error) -> LoadError {
+        LoadError {
+            source: self.source.clone(),
+            line: 0,
+            column: None,
+            kind: LoadErrorKind::Io(e),
+        }
+    }
+}
+
+/// Feeds `bytes` to the loader line by line.
+pub(crate) fn feed_bytes(loader: &mut Loader, bytes: &[u8]) -> Result<(), LoadError> {
+    for (raw, terminated) in lines(bytes) {
+        loader.line(raw, terminated)?;
+    }
+    Ok(())
+}
+
+/// Feeds a stream to the loader in chunks, calling `progress` with the
+/// bytes read so far; memory holds one chunk plus the log.
+pub(crate) fn feed_reader(
+    loader: &mut Loader,
+    mut reader: impl Read,
+    mut progress: impl FnMut(u64),
+) -> Result<(), LoadError> {
+    const CHUNK: usize = 1 << 20;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    let mut start = 0;
+    let mut eof = false;
+    let mut total = 0u64;
+    loop {
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
+            let at = start + i;
+            if buf[at] == b'\r' && at + 1 == buf.len() && !eof {
+                break; // a \r\n may straddle the chunk boundary
+            }
+            let skip = if buf[at] == b'\r' && buf.get(at + 1) == Some(&b'\n') {
+                2
+            } else {
+                1
+            };
+            loader.line(&buf[start..at], true)?;
+            start = at + skip;
+        }
+        if eof {
+            if start < buf.len() {
+                loader.line(&buf[start..], false)?;
+            }
+            return Ok(());
+        }
+        buf.drain(..start);
+        start = 0;
+        let filled = buf.len();
+        buf.resize(filled + CHUNK, 0);
+        let n = loop {
+            match reader.read(&mut buf[filled..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(loader.read_error(e)),
+            }
+        };
+        buf.truncate(filled + n);
+        total += n as u64;
+        progress(total);
+        eof = n == 0;
+    }
+}
+
+/// Reads a log from bytes. `source` names the input in messages.
+pub fn read_log(
+    bytes: &[u8],
+    source: &str,
+    options: &LoadOptions,
+) -> Result<(EventLog, LoadReport), LoadError> {
+    let mut loader = Loader::new(source, options);
+    feed_bytes(&mut loader, bytes)?;
+    let (log, report, _) = loader.finish();
     Ok((log, report))
 }
 
-/// Reads a log file (see [`read_log`]).
+/// Reads a log from any stream, in chunks (see [`read_log`]).
+pub fn read_log_from(
+    reader: impl Read,
+    source: &str,
+    options: &LoadOptions,
+) -> Result<(EventLog, LoadReport), LoadError> {
+    let mut loader = Loader::new(source, options);
+    feed_reader(&mut loader, reader, |_| {})?;
+    let (log, report, _) = loader.finish();
+    Ok((log, report))
+}
+
+/// Reads a log file, streaming it (see [`read_log`]).
 pub fn load_file(path: &Path, options: &LoadOptions) -> Result<(EventLog, LoadReport), LoadError> {
     let source = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError {
+    let file = File::open(path).map_err(|e| LoadError {
         source: source.clone(),
         line: 0,
         column: None,
         kind: LoadErrorKind::Io(e),
     })?;
-    read_log(&bytes, &source, options)
+    read_log_from(file, &source, options)
 }
 
 /// Writes every event as one line, in log order.

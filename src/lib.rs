@@ -14,6 +14,7 @@
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
+//! - [`cli`]: the `tickcascade` command line (a thin layer over the above).
 //! - `json`: canonical JSON text (Python's `json.dumps` form), float
 //!   `repr`, Python `str()` formatting.
 //!
@@ -35,6 +36,7 @@
 //! ```
 
 mod bus;
+pub mod cli;
 mod event;
 mod id;
 mod json;
@@ -43,13 +45,13 @@ mod log;
 mod query;
 mod view;
 
-pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription};
+pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};
 pub use event::{Event, EventType, Timestamp};
 pub use id::EventId;
 pub use json::ser::DataError;
 pub use jsonl::{
     LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning,
-    SyncPolicy, load_file, read_log, write_log,
+    SyncPolicy, load_file, read_log, read_log_from, write_log,
 };
 pub use log::{Clock, EventLog};
 pub use query::EventQuery;

@@ -74,26 +74,61 @@ impl<'a> EventQuery<'a> {
     }
 
     fn by_canonical_data(&self, key: &str, wanted: &str) -> Vec<&'a Event> {
-        let mut key_body = String::new();
-        write_json_str_body(&mut key_body, key);
-        let is_string = wanted.starts_with('"');
-        let mut out = Vec::new();
-        for event in self.log.events() {
-            let mut hit = false;
-            for_each_member(event.data_json(), |k, v| {
-                if !hit && k == key_body {
-                    hit = if is_string {
-                        v == wanted
-                    } else {
-                        py_equal(v, wanted)
-                    };
+        let filter = DataFilter::new(key, wanted);
+        self.log
+            .events()
+            .iter()
+            .filter(|e| filter.matches(e))
+            .collect()
+    }
+
+    /// The number of events on the longest parent chain (following parents
+    /// across ticks, through the first holder of each parent id). A lone
+    /// root is 1; the events of a cycle are counted once.
+    pub fn max_depth(&self) -> usize {
+        let events = self.log.events();
+        let parent_of = |i: usize| -> Option<usize> {
+            let e = &events[i];
+            e.parent_id().and_then(|p| self.log.position_of(p))
+        };
+        // 0 = not yet known.
+        let mut depth = vec![0usize; events.len()];
+        let mut on_path = vec![false; events.len()];
+        let mut path: Vec<usize> = Vec::new();
+        let mut best = 0;
+        for start in 0..events.len() {
+            let mut at = Some(start);
+            // Walk up until a known depth, the top, or a node already on this walk.
+            let mut base = 0;
+            while let Some(i) = at {
+                if depth[i] > 0 {
+                    base = depth[i];
+                    break;
                 }
-            });
-            if hit {
-                out.push(event);
+                if on_path[i] {
+                    // A cycle: its members all get its length.
+                    let k = path.iter().rposition(|&p| p == i).unwrap_or(0);
+                    let len = path.len() - k;
+                    for &p in &path[k..] {
+                        depth[p] = len;
+                        on_path[p] = false;
+                    }
+                    path.truncate(k);
+                    base = len;
+                    break;
+                }
+                on_path[i] = true;
+                path.push(i);
+                at = parent_of(i);
             }
+            while let Some(i) = path.pop() {
+                base += 1;
+                depth[i] = base;
+                on_path[i] = false;
+            }
+            best = best.max(depth[start]);
         }
-        out
+        best
     }
 
     /// Events at tick `t`, in log order.
@@ -159,6 +194,48 @@ impl<'a> EventQuery<'a> {
                     .map(|i| &events[i as usize])
             })
             .collect()
+    }
+}
+
+/// "Data key equals value" with Eventure's equality, ready to test events.
+pub(crate) struct DataFilter {
+    key_body: String,
+    wanted: String,
+}
+
+impl DataFilter {
+    /// `wanted` is canonical JSON text.
+    pub(crate) fn new(key: &str, wanted: &str) -> DataFilter {
+        let mut key_body = String::new();
+        write_json_str_body(&mut key_body, key);
+        DataFilter {
+            key_body,
+            wanted: wanted.to_owned(),
+        }
+    }
+
+    /// From `VALUE` text: JSON if it parses, else the text as a string.
+    pub(crate) fn from_cli(key: &str, value: &str) -> DataFilter {
+        let wanted = canonicalize(value, true).unwrap_or_else(|_| {
+            let mut s = String::new();
+            crate::json::escape::write_json_str(&mut s, value);
+            s
+        });
+        DataFilter::new(key, &wanted)
+    }
+
+    pub(crate) fn matches(&self, event: &Event) -> bool {
+        let mut hit = false;
+        for_each_member(event.data_json(), |k, v| {
+            if !hit && k == self.key_body {
+                hit = if self.wanted.starts_with('"') {
+                    v == self.wanted
+                } else {
+                    py_equal(v, &self.wanted)
+                };
+            }
+        });
+        hit
     }
 }
 

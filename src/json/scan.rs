@@ -79,6 +79,13 @@ struct Frame {
     first_key: usize,
 }
 
+/// Reusable buffers of a scanner, so scanning many lines allocates once.
+#[derive(Default)]
+pub(crate) struct ScanBuffers {
+    frames: Vec<Frame>,
+    keys: Vec<(usize, usize)>,
+}
+
 /// Scans one line (or any slice) of JSON text.
 pub(crate) struct Scanner<'a> {
     src: &'a [u8],
@@ -105,11 +112,21 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Re-targets the scanner at new text, keeping its buffers.
-    pub(crate) fn reset(&mut self, text: &'a str) {
-        self.src = text.as_bytes();
-        self.text = text;
-        self.pos = 0;
+    /// A scanner over `text` that reuses `buffers`.
+    pub(crate) fn with_buffers(text: &'a str, allow_nan: bool, buffers: ScanBuffers) -> Self {
+        Scanner {
+            frames: buffers.frames,
+            keys: buffers.keys,
+            ..Scanner::new(text, allow_nan)
+        }
+    }
+
+    /// Gives the buffers back for the next line.
+    pub(crate) fn into_buffers(self) -> ScanBuffers {
+        ScanBuffers {
+            frames: self.frames,
+            keys: self.keys,
+        }
     }
 
     fn err<T>(&self, kind: ScanErrorKind) -> Result<T> {
