@@ -630,11 +630,11 @@ impl Loader {
             id,
             parent: parent.map(|p| EventId::from(&*p)),
         };
-        if let Some(state) = &mut self.strict {
-            if let Err(kind) = state.check(&event, self.line_no) {
-                let err = self.error(text, None, kind);
-                self.fail(err)?;
-            }
+        if let Some(state) = &mut self.strict
+            && let Err(kind) = state.check(&event, self.line_no)
+        {
+            let err = self.error(text, None, kind);
+            self.fail(err)?;
         }
         self.max_tick = self.max_tick.max(tick);
         self.log.push(event);
