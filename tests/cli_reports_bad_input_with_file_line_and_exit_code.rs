@@ -1,0 +1,263 @@
+//! One test per class of bad input: exit code, a stderr line naming the
+//! file and line, and never a panic.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+const GOOD: &str = r#"{"tick": 0, "timestamp": 1.5, "type": "a.b", "data": {"k": 1}, "event_id": "0-EBFD-1", "parent_id": null}"#;
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tickcascade-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tickcascade"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Runs `cascade` (and `stats`, `query`) on `bytes`; all must fail alike.
+fn fails_on(name: &str, bytes: &[u8], code: i32, stderr_has: &[&str]) -> String {
+    let path = temp_file(name, bytes);
+    let p = path.to_str().unwrap();
+    let mut first = String::new();
+    for sub in ["cascade", "stats", "query"] {
+        let out = run(&[sub, p]);
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(code), "{sub} {name}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err:?}");
+        for want in stderr_has {
+            assert!(err.contains(want), "{sub} {name}: {err:?} lacks {want:?}");
+        }
+        assert!(err.contains(p), "names the file: {err}");
+        first = err;
+    }
+    first
+}
+
+#[test]
+fn malformed_json_names_the_line_and_column() {
+    fails_on(
+        "malformed.jsonl",
+        format!("{GOOD}\n{{\"tick\": 0,, }}\n").as_bytes(),
+        1,
+        &[":2:", "expected"],
+    );
+}
+
+#[test]
+fn a_missing_field_is_named() {
+    fails_on(
+        "missing.jsonl",
+        b"{\"tick\": 0, \"timestamp\": 1, \"data\": {}}\n",
+        1,
+        &[":1:", "missing field \"type\""],
+    );
+}
+
+#[test]
+fn a_wrong_field_type_is_named() {
+    fails_on(
+        "wrongtype.jsonl",
+        b"{\"tick\": \"3\", \"timestamp\": 1, \"type\": \"a\", \"data\": {}}\n",
+        1,
+        &[":1:", "\"tick\" must be an integer"],
+    );
+}
+
+#[test]
+fn nan_is_refused_with_the_flag_that_accepts_it() {
+    let text = "{\"tick\": 0, \"timestamp\": NaN, \"type\": \"a\", \"data\": {}}\n";
+    fails_on("nan.jsonl", text.as_bytes(), 1, &[":1:", "allow-nan"]);
+    let path = temp_file("nan_ok.jsonl", text.as_bytes());
+    assert!(
+        run(&["cascade", path.to_str().unwrap(), "--allow-nan"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn a_torn_last_line_fails_by_default_and_is_dropped_with_lenient() {
+    let bytes = format!("{GOOD}\n{{\"tick\": 0, \"times");
+    fails_on("torn.jsonl", bytes.as_bytes(), 1, &[":2:"]);
+    let path = temp_file("torn2.jsonl", bytes.as_bytes());
+    let out = run(&["cascade", path.to_str().unwrap(), "--lenient"]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning") && err.contains(":2:") && err.contains("torn"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_file_a_directory_and_a_binary_file_say_so() {
+    let out = run(&["cascade", "/no/such/log.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("No such file"));
+    let dir = std::env::temp_dir();
+    let out = run(&["stats", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("directory"));
+    fails_on(
+        "binary.bin",
+        b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\n",
+        1,
+        &[":1:", "binary"],
+    );
+    fails_on(
+        "latin1.jsonl",
+        b"{\"tick\": 0, \"type\": \"caf\xe9\"}\n",
+        1,
+        &[":1:", "UTF-8"],
+    );
+    fails_on(
+        "bom.jsonl",
+        format!("\u{feff}{GOOD}\n").as_bytes(),
+        1,
+        &[":1:", "byte order mark"],
+    );
+}
+
+#[test]
+fn strict_problems_fail_strict_reads_and_validate_lists_them_all() {
+    let lines = [
+        r#"{"tick": 1, "timestamp": 1, "type": "a", "data": {}, "event_id": "1-A-1", "parent_id": null}"#,
+        r#"{"tick": 1, "timestamp": 2, "type": "a", "data": {}, "event_id": "1-A-1", "parent_id": null}"#,
+        r#"{"tick": 0, "timestamp": 3, "type": "a", "data": {}, "event_id": "0-A-1", "parent_id": "9-Z-9"}"#,
+        r#"{"tick": 2, "timestamp": 4, "type": "a", "data": {}, "event_id": "5-A-1", "parent_id": null}"#,
+        r#"{"tick": 2, "timestamp": 4, "type": "a", "data": oops}"#,
+    ];
+    let path = temp_file("strict.jsonl", (lines.join("\n") + "\n").as_bytes());
+    let p = path.to_str().unwrap();
+    let out = run(&["cascade", p, "--strict"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":2:"));
+    let out = run(&["validate", p]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for want in [
+        ":2: duplicate event id",
+        ":3: tick 0 is lower",
+        ":4: event id \"5-A-1\"",
+        ":5: expected",
+    ] {
+        assert!(err.contains(&format!("{p}{want}")), "{err} lacks {want}");
+    }
+    let out = run(&["validate", p, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds: Vec<&str> = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "duplicate_id",
+            "tick_backwards",
+            "id_tick_mismatch",
+            "syntax"
+        ]
+    );
+    let out = run(&[
+        "validate",
+        temp_file("parent.jsonl", format!("{}\n", lines[2]).as_bytes())
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown")
+            || String::from_utf8_lossy(&out.stderr).contains("does not appear")
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let path = temp_file("ok.jsonl", format!("{GOOD}\n").as_bytes());
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["cascade", p, "--bogus"],
+        vec!["query", p, "--ticks", "3..x"],
+        vec!["query", p, "--tick", "x"],
+        vec!["query", p, "--data", "novalue"],
+        vec!["query", p, "--format", "xml"],
+        vec!["cascade", p, "--strict", "--lenient"],
+        vec!["frobnicate"],
+        vec![],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    }
+    assert_eq!(run(&["--help"]).status.code(), Some(0));
+    assert_eq!(run(&["query", "--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn an_unknown_id_exits_1() {
+    let path = temp_file("ids.jsonl", format!("{GOOD}\n").as_bytes());
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["show", p, "9-X-9"],
+        vec!["cascade", p, "--root", "nope"],
+        vec!["query", p, "--cascade-of", "nope"],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("nope")
+                || String::from_utf8_lossy(&out.stderr).contains("9-X-9")
+        );
+    }
+}
+
+#[test]
+fn an_empty_file_prints_the_empty_viewer() {
+    let path = temp_file("empty.jsonl", b"");
+    let out = run(&["cascade", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "===== EVENT CASCADE VIEWER =====\n\n<No events in log>\n"
+    );
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_success() {
+    let mut lines = String::new();
+    for i in 0..20_000 {
+        lines.push_str(&format!(
+            r#"{{"tick": {i}, "timestamp": {i}.5, "type": "a", "data": {{"i": {i}}}}}"#
+        ));
+        lines.push('\n');
+    }
+    let path = temp_file("big.jsonl", lines.as_bytes());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tickcascade"))
+        .args(["cascade", path.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::io::stderr().flush();
+}
