@@ -190,6 +190,6 @@ fn validate_passes_a_clean_log_and_prints_json() {
     let out = run(&["validate", &path, "--json"]);
     assert!(out.status.success());
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["events"], 514);
+    assert_eq!(v["events"], 3155);
     assert_eq!(v["problems"], serde_json::json!([]));
 }
