@@ -14,6 +14,9 @@
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
+//! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
+//! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`, and the two demo
+//!   simulations (`adventure`, `trading`).
 //! - [`cli`]: the `tickcascade` command line (a thin layer over the above).
 //! - `json`: canonical JSON text (Python's `json.dumps` form), float
 //!   `repr`, Python `str()` formatting.
@@ -43,6 +46,8 @@ mod json;
 mod jsonl;
 mod log;
 mod query;
+pub mod replay;
+pub mod sim;
 mod view;
 
 pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};

@@ -35,6 +35,15 @@ pub enum Clock {
     /// writes the same file byte for byte. Strictly increasing when
     /// `step_micros > 0`, as the viewers (which order by timestamp) expect.
     Steps { start_micros: i64, step_micros: i64 },
+    /// Deterministic and tied to simulated time: the k-th event (0-based) of
+    /// tick t gets `(start_micros + t * tick_micros + k * step_micros) / 1e6`.
+    /// Strictly increasing while a tick holds fewer than
+    /// `tick_micros / step_micros` events. The demos use one second per tick.
+    Ticks {
+        start_micros: i64,
+        tick_micros: i64,
+        step_micros: i64,
+    },
 }
 
 /// One interned type and where its events are.
@@ -102,6 +111,8 @@ pub struct EventLog {
     clock: Clock,
     /// True while every event's tick is >= the previous event's.
     ticks_ordered: bool,
+    /// Events added at the current tick (for `Clock::Ticks`).
+    added_this_tick: i64,
     live: Option<LiveWriter>,
     scratch: String,
 }
@@ -145,6 +156,7 @@ impl EventLog {
     /// Moves to the next tick; flushes the live writer, if any.
     pub fn advance_tick(&mut self) {
         self.current_tick += 1;
+        self.added_this_tick = 0;
         if let Some(live) = &mut self.live {
             live.end_tick();
         }
@@ -248,6 +260,16 @@ impl EventLog {
                 let micros = start_micros.saturating_add(n.saturating_mul(step_micros));
                 Timestamp::from_secs(micros as f64 / 1e6)
             }
+            Clock::Ticks {
+                start_micros,
+                tick_micros,
+                step_micros,
+            } => {
+                let micros = start_micros
+                    .saturating_add(self.current_tick.saturating_mul(tick_micros))
+                    .saturating_add(self.added_this_tick.saturating_mul(step_micros));
+                Timestamp::from_secs(micros as f64 / 1e6)
+            }
         }
     }
 
@@ -287,9 +309,11 @@ impl EventLog {
         let kind = self.types.slots[type_index as usize].kind.clone();
         let tick = self.current_tick;
         let id = self.next_id(tick, kind.hash());
+        let timestamp = self.now();
+        self.added_this_tick += 1;
         let event = Event {
             tick,
-            timestamp: self.now(),
+            timestamp,
             kind,
             data,
             id,
@@ -336,6 +360,7 @@ impl EventLog {
     /// Sets the current tick (used after loading: Eventure's `max(0, max tick)`).
     pub(crate) fn set_current_tick(&mut self, tick: i64) {
         self.current_tick = tick;
+        self.added_this_tick = 0;
     }
 
     /// Starts writing every appended event to `writer` as it is logged.

@@ -271,6 +271,28 @@ impl<'a, W: Write> Printer<'a, W> {
         Ok(())
     }
 
+    /// One tick's box: blank line, header, root trees, footer.
+    fn tick_box(&mut self, tick: i64, members: &[u32]) -> io::Result<()> {
+        let log = self.log;
+        let label = itoa::Buffer::new().format(tick).to_owned();
+        self.out.push_str("\n┌─── TICK ");
+        self.out.push_str(&label);
+        self.out.push_str(" ───┐\n");
+        let layout = TickLayout::new(log, members);
+        if layout.roots.is_empty() {
+            self.out.push_str("  <No events>\n");
+        }
+        for &r in &layout.roots {
+            self.tree(&log.events()[r as usize], &layout, 1)?;
+        }
+        self.out.push('└');
+        for _ in 0..14 + label.len() {
+            self.out.push('─');
+        }
+        self.out.push_str("┘\n");
+        Ok(())
+    }
+
     fn cascade(&mut self) -> io::Result<()> {
         self.out.push_str("===== EVENT CASCADE VIEWER =====\n");
         let log = self.log;
@@ -283,28 +305,12 @@ impl<'a, W: Write> Printer<'a, W> {
             order.sort_by_key(|&i| log.events()[i as usize].tick());
         }
         let mut start = 0;
-        let mut buf = itoa::Buffer::new();
         while start < order.len() {
             let tick = log.events()[order[start] as usize].tick();
             let len = order[start..].partition_point(|&i| log.events()[i as usize].tick() == tick);
             let members = &order[start..start + len];
             start += len;
-            let label = buf.format(tick).to_owned();
-            self.out.push_str("\n┌─── TICK ");
-            self.out.push_str(&label);
-            self.out.push_str(" ───┐\n");
-            let layout = TickLayout::new(log, members);
-            if layout.roots.is_empty() {
-                self.out.push_str("  <No events>\n");
-            }
-            for &r in &layout.roots {
-                self.tree(&log.events()[r as usize], &layout, 1)?;
-            }
-            self.out.push('└');
-            for _ in 0..14 + label.len() {
-                self.out.push('─');
-            }
-            self.out.push_str("┘\n");
+            self.tick_box(tick, members)?;
             self.flush_if_full()?;
         }
         Ok(())
@@ -317,6 +323,29 @@ impl<'a> EventQuery<'a> {
     pub fn print_event_cascade<W: Write>(&self, sink: W, options: &ViewOptions) -> io::Result<()> {
         let mut p = Printer::new(self.log, sink, options);
         p.cascade()?;
+        p.finish()
+    }
+
+    /// The box the cascade viewer prints for one tick (nothing when the tick
+    /// has no events): the viewer, one tick at a time.
+    pub fn print_tick<W: Write>(
+        &self,
+        tick: i64,
+        sink: W,
+        options: &ViewOptions,
+    ) -> io::Result<()> {
+        let members: Vec<u32> = self
+            .log
+            .events()
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.tick() == tick)
+            .map(|(i, _)| i as u32)
+            .collect();
+        let mut p = Printer::new(self.log, sink, options);
+        if !members.is_empty() {
+            p.tick_box(tick, &members)?;
+        }
         p.finish()
     }
 

@@ -4,6 +4,8 @@
 //! 0 success (also when stdout is a closed pipe), 1 bad or missing input or
 //! an unknown id, 2 usage errors.
 
+mod demo;
+mod diff;
 mod input;
 mod query;
 mod stats;
@@ -36,6 +38,12 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Select events by type, data, tick, roots or cascade.
     Query(query::QueryArgs),
+    /// Run a seeded simulation and print its cascade viewer.
+    Demo(demo::DemoArgs),
+    /// Rebuild a simulation's state at a tick from its log.
+    Replay(demo::ReplayArgs),
+    /// Find the first tick where two logs differ (exit 1 if they do).
+    Diff(diff::DiffArgs),
 }
 
 /// How every subcommand reads its log.
@@ -115,6 +123,9 @@ where
         Command::Stats(a) => stats::run(&a, &mut out),
         Command::Validate(a) => validate::run(&a, &mut out),
         Command::Query(a) => query::run(&a, &mut out),
+        Command::Demo(a) => demo::demo(&a, &mut out),
+        Command::Replay(a) => demo::replay_cmd(&a, &mut out),
+        Command::Diff(a) => diff::run(&a, &mut out),
     }
     .and_then(|()| out.flush().map_err(CliError::Output));
     match result {
