@@ -54,15 +54,29 @@ impl IdHash {
     }
 }
 
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 enum Repr {
-    /// `{tick}-{hash}-{seq}`, in the one spelling that formats back to itself.
-    Parts {
-        tick: i64,
-        seq: u64,
-        hash: IdHash,
-    },
-    Text(Arc<str>),
+    /// `{tick}-{hash}-{seq}`, in the one spelling that formats back to itself,
+    /// when tick and seq fit in 32 bits (16 bytes in all).
+    Parts { tick: i32, seq: u32, hash: IdHash },
+    /// Any other id text (behind a thin pointer, so the enum stays 16 bytes).
+    Text(Arc<Box<str>>),
+}
+
+impl std::hash::Hash for Repr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        match self {
+            Repr::Parts { tick, seq, hash } => {
+                let letters = u32::from_le_bytes(hash.bytes) ^ (u32::from(hash.len) << 28);
+                let word = (u64::from(*tick as u32) << 32 | u64::from(*seq)) ^ u64::from(letters).rotate_left(21);
+                state.write_u64(word);
+            }
+            Repr::Text(t) => {
+                state.write(t.as_bytes());
+                state.write_u8(0xff);
+            }
+        }
+    }
 }
 
 /// The id of an event.
@@ -76,16 +90,22 @@ enum Repr {
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct EventId(Repr);
 
+const _: () = assert!(std::mem::size_of::<EventId>() == 16);
+const _: () = assert!(std::mem::size_of::<Option<EventId>>() == 16);
+
 impl EventId {
     pub(crate) fn generated(tick: i64, hash: IdHash, seq: u64) -> EventId {
-        EventId(Repr::Parts { tick, seq, hash })
+        match (i32::try_from(tick), u32::try_from(seq)) {
+            (Ok(tick), Ok(seq)) => EventId(Repr::Parts { tick, seq, hash }),
+            _ => EventId(Repr::Text(Arc::new(format!("{tick}-{}-{seq}", hash.as_str()).into()))),
+        }
     }
 
     /// The `(tick, hash, seq)` of an id of the generated shape.
     pub(crate) fn parts(&self) -> Option<(i64, IdHash, u64)> {
-        match self.0 {
-            Repr::Parts { tick, seq, hash } => Some((tick, hash, seq)),
-            Repr::Text(_) => None,
+        match &self.0 {
+            Repr::Parts { tick, seq, hash } => Some((i64::from(*tick), *hash, u64::from(*seq))),
+            Repr::Text(t) => parse_wide(t),
         }
     }
 
@@ -135,7 +155,8 @@ fn parse_int(s: &str, allow_minus: bool) -> Option<&str> {
     canonical.then_some(s)
 }
 
-fn parse_parts(s: &str) -> Option<Repr> {
+/// `(tick, hash, seq)` of text of the generated shape, at full width.
+fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
     // tick: an optional '-' then digits, up to the next '-'.
     let body_start = usize::from(s.starts_with('-'));
     let first_dash = body_start + s[body_start..].find('-')?;
@@ -144,12 +165,21 @@ fn parse_parts(s: &str) -> Option<Repr> {
     let second_dash = rest.find('-')?;
     let hash = IdHash::parse(&rest[..second_dash])?;
     let seq: u64 = parse_int(&rest[second_dash + 1..], false)?.parse().ok()?;
-    Some(Repr::Parts { tick, seq, hash })
+    Some((tick, hash, seq))
+}
+
+fn parse_parts(s: &str) -> Option<Repr> {
+    let (tick, hash, seq) = parse_wide(s)?;
+    Some(Repr::Parts {
+        tick: i32::try_from(tick).ok()?,
+        seq: u32::try_from(seq).ok()?,
+        hash,
+    })
 }
 
 impl From<&str> for EventId {
     fn from(s: &str) -> EventId {
-        EventId(parse_parts(s).unwrap_or_else(|| Repr::Text(Arc::from(s))))
+        EventId(parse_parts(s).unwrap_or_else(|| Repr::Text(Arc::new(s.into()))))
     }
 }
 
@@ -171,7 +201,7 @@ impl fmt::Display for EventId {
 impl PartialEq<str> for EventId {
     fn eq(&self, other: &str) -> bool {
         match &self.0 {
-            Repr::Text(t) => &**t == other,
+            Repr::Text(t) => ***t == *other,
             Repr::Parts { .. } => parse_parts(other).is_some_and(|r| r == self.0),
         }
     }

@@ -3,9 +3,8 @@
 //!
 //! Rust's `Display`, ryu and serde_json all spell these differently
 //! (`1e16`, `1e-5`, `10000000000000000`), so the rule is applied here by hand
-//! on top of the shortest digits that `{:e}` produces.
+//! on top of the shortest digits that ryu produces.
 
-use std::fmt::Write as _;
 
 /// How non-finite values are spelled: in a JSON file (`NaN`, `Infinity`)
 /// or in a printed view (`nan`, `inf`).
@@ -14,24 +13,6 @@ pub(crate) enum NonFinite {
     Json,
     #[cfg(test)]
     Python,
-}
-
-/// A small stack buffer for `{:e}` output (at most 24 bytes for an f64).
-struct StackBuf {
-    bytes: [u8; 32],
-    len: usize,
-}
-
-impl std::fmt::Write for StackBuf {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.bytes.len() {
-            return Err(std::fmt::Error);
-        }
-        self.bytes[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 /// Appends `repr(v)` to `out`.
@@ -60,32 +41,55 @@ pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
     if v.is_sign_negative() {
         out.push('-');
     }
-    let mut buf = StackBuf {
-        bytes: [0; 32],
-        len: 0,
+    // ryu gives the shortest round-trip digits; take them and the decimal
+    // exponent out of its text, whichever notation it chose.
+    let mut ryu_buf = ryu::Buffer::new();
+    let text = ryu_buf.format_finite(v.abs()).as_bytes();
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => (text, &b""[..]),
     };
-    // `{:e}` on a finite f64 always fits in 32 bytes; a failure would leave
-    // an empty buffer, which the parsing below turns into "0.0".
-    let _ = write!(buf, "{:e}", v.abs());
-    let text = &buf.bytes[..buf.len];
-    let e_at = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
-    let (mantissa, exponent) = text.split_at(e_at);
-    let exp: i32 = std::str::from_utf8(exponent.get(1..).unwrap_or(b"0"))
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
     let mut digits = [0u8; 24];
     let mut n = 0;
+    // Position of the decimal point relative to the first digit written.
+    let mut int_digits: i32 = 0;
+    let mut seen_point = false;
+    let mut leading = true;
+    let mut leading_frac_zeros: i32 = 0;
     for &b in mantissa {
-        if b.is_ascii_digit() && n < digits.len() {
+        if b == b'.' {
+            seen_point = true;
+            continue;
+        }
+        if leading && b == b'0' {
+            if seen_point {
+                leading_frac_zeros += 1;
+            }
+            continue;
+        }
+        leading = false;
+        if !seen_point {
+            int_digits += 1;
+        }
+        if n < digits.len() {
             digits[n] = b;
             n += 1;
         }
+    }
+    // Trailing zeros of an integral mantissa ("100.0") are not digits.
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
     }
     if n == 0 {
         out.push_str("0.0");
         return;
     }
+    let e_part: i32 = std::str::from_utf8(exponent).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let exp = if int_digits > 0 {
+        int_digits - 1 + e_part
+    } else {
+        -(leading_frac_zeros + 1) + e_part
+    };
     let digits = &digits[..n];
     let push = |out: &mut String, bytes: &[u8]| {
         for &b in bytes {
@@ -125,7 +129,7 @@ pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
         if abs < 10 {
             out.push('0');
         }
-        let _ = write!(out, "{abs}");
+        out.push_str(itoa::Buffer::new().format(abs));
     }
 }
 
@@ -170,6 +174,39 @@ mod tests {
         ];
         for &(v, want) in cases {
             assert_eq!(float_repr(v), want, "repr of {v:e}");
+        }
+    }
+
+    /// Digits and exponent as Rust's `{:e}` (also shortest) gives them.
+    fn reference(v: f64) -> (String, i32) {
+        let t = format!("{:e}", v.abs());
+        let (m, e) = t.split_once('e').unwrap();
+        (m.replace('.', ""), e.parse().unwrap())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repr_round_trips_with_the_shortest_digits(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assume!(v.is_finite() && v != 0.0);
+            let r = float_repr(v);
+            proptest::prop_assert_eq!(r.parse::<f64>().unwrap(), v);
+            let (digits, exp) = reference(v);
+            let (m, e) = match r.trim_start_matches('-').split_once('e') {
+                Some((m, e)) => (m.to_owned(), e.parse::<i32>().unwrap()),
+                None => {
+                    let t = r.trim_start_matches('-');
+                    let (i, f) = t.split_once('.').unwrap();
+                    let all = format!("{i}{f}");
+                    let lead = all.len() - all.trim_start_matches('0').len();
+                    let x = if i == "0" { -(lead as i32) } else { i.len() as i32 - 1 };
+                    (all.trim_start_matches('0').trim_end_matches('0').to_owned(), x)
+                }
+            };
+            let m = m.replace('.', "");
+            let m = if m.is_empty() { "0".to_owned() } else { m };
+            proptest::prop_assert_eq!((m.trim_end_matches('0').to_owned(), e), (digits.trim_end_matches('0').to_owned(), exp));
+            proptest::prop_assert_eq!((-4..16).contains(&exp), !r.contains('e'));
         }
     }
 }

@@ -8,7 +8,7 @@
 use super::escape::write_json_str;
 use super::float::{NonFinite, write_float};
 use serde::ser::{self, Serialize};
-use std::fmt::{self, Display, Write as _};
+use std::fmt::{self, Display};
 
 /// Why a value could not become event data.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,11 +125,11 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result {
-        let _ = write!(self.out, "{v}");
+        self.out.push_str(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result {
-        let _ = write!(self.out, "{v}");
+        self.out.push_str(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_u8(self, v: u8) -> Result {
@@ -142,11 +142,11 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result {
-        let _ = write!(self.out, "{v}");
+        self.out.push_str(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result {
-        let _ = write!(self.out, "{v}");
+        self.out.push_str(itoa::Buffer::new().format(v));
         Ok(())
     }
     fn serialize_f32(self, v: f32) -> Result {
