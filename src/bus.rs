@@ -115,8 +115,9 @@ struct Subscriptions<S> {
     prefixes: FastMap<Box<str>, u32>,
     suffixes: FastMap<Box<str>, u32>,
     handlers: Vec<Option<Handler<S>>>,
-    /// Dispatch order per event type name, cached until subscriptions change.
-    plans: RefCell<FastMap<Box<str>, Rc<[u32]>>>,
+    /// Dispatch order per type (by the log's type index), cached until
+    /// subscriptions change.
+    plans: RefCell<Vec<Option<Rc<[u32]>>>>,
 }
 
 impl<S> Subscriptions<S> {
@@ -127,7 +128,7 @@ impl<S> Subscriptions<S> {
             prefixes: FastMap::default(),
             suffixes: FastMap::default(),
             handlers: Vec::new(),
-            plans: RefCell::new(FastMap::default()),
+            plans: RefCell::new(Vec::new()),
         }
     }
 
@@ -153,15 +154,21 @@ impl<S> Subscriptions<S> {
         i
     }
 
-    /// The handlers for `event_type`, in dispatch order.
-    fn plan(&self, event_type: &str) -> Rc<[u32]> {
-        if let Some(plan) = self.plans.borrow().get(event_type) {
+    /// The handlers for `event_type` (whose index in the log's type table
+    /// is `type_index`, if known), in dispatch order.
+    fn plan(&self, event_type: &str, type_index: Option<u32>) -> Rc<[u32]> {
+        let Some(i) = type_index.map(|i| i as usize) else {
+            return self.compute_plan(event_type).into();
+        };
+        if let Some(Some(plan)) = self.plans.borrow().get(i) {
             return plan.clone();
         }
         let plan: Rc<[u32]> = self.compute_plan(event_type).into();
-        self.plans
-            .borrow_mut()
-            .insert(event_type.into(), plan.clone());
+        let mut plans = self.plans.borrow_mut();
+        if plans.len() <= i {
+            plans.resize(i + 1, None);
+        }
+        plans[i] = Some(plan.clone());
         plan
     }
 
@@ -291,10 +298,10 @@ fn publish_at<S, T: Serialize + ?Sized>(
             limit: max_depth,
         });
     }
-    let position = log.add_new(event_type, data, parent)?;
+    let (position, type_index) = log.add_new(event_type, data, parent)?;
     let event = log.events()[position].clone();
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-        dispatch_at(log, state, subs, depth, max_depth, &event);
+        dispatch_at(log, state, subs, depth, max_depth, &event, Some(type_index));
     });
     Ok(event)
 }
@@ -306,8 +313,9 @@ fn dispatch_at<S>(
     depth: usize,
     max_depth: usize,
     event: &Event,
+    type_index: Option<u32>,
 ) {
-    let plan = subs.plan(event.event_type());
+    let plan = subs.plan(event.event_type(), type_index);
     for &h in plan.iter() {
         if let Some(handler) = &subs.handlers[h as usize] {
             let mut ctx = Context {
@@ -440,7 +448,16 @@ impl<S> EventBus<S> {
     /// Delivers an event to the handlers without logging it.
     pub fn dispatch(&mut self, event: &Event) {
         let max = self.config.max_depth;
-        dispatch_at(&mut self.log, &mut self.state, &self.subs, 1, max, event);
+        let type_index = self.log.type_index(event.event_type());
+        dispatch_at(
+            &mut self.log,
+            &mut self.state,
+            &self.subs,
+            1,
+            max,
+            event,
+            type_index,
+        );
     }
 
     /// Moves the log to the next tick.

@@ -79,8 +79,8 @@ pub struct Timestamp(TsRepr);
 enum TsRepr {
     Float(f64),
     Int(i64),
-    /// An integer beyond i64, kept as its decimal text.
-    BigInt(Arc<str>, f64),
+    /// An integer beyond i64, kept as its decimal text (and its value).
+    BigInt(Arc<(Box<str>, f64)>),
 }
 
 impl Timestamp {
@@ -96,14 +96,15 @@ impl Timestamp {
 
     pub(crate) fn from_big_int(text: &str) -> Timestamp {
         let value = text.parse().unwrap_or(f64::NAN);
-        Timestamp(TsRepr::BigInt(text.into(), value))
+        Timestamp(TsRepr::BigInt(Arc::new((text.into(), value))))
     }
 
     /// The value as a float (what ordering uses).
     pub fn as_f64(&self) -> f64 {
-        match self.0 {
-            TsRepr::Float(v) | TsRepr::BigInt(_, v) => v,
-            TsRepr::Int(v) => v as f64,
+        match &self.0 {
+            TsRepr::Float(v) => *v,
+            TsRepr::BigInt(big) => big.1,
+            TsRepr::Int(v) => *v as f64,
         }
     }
 
@@ -118,7 +119,7 @@ impl Timestamp {
         match &self.0 {
             TsRepr::Float(v) => write_float(out, *v, NonFinite::Json),
             TsRepr::Int(v) => out.push_str(itoa::Buffer::new().format(*v)),
-            TsRepr::BigInt(text, _) => out.push_str(text),
+            TsRepr::BigInt(big) => out.push_str(&big.0),
         }
     }
 }
@@ -144,6 +145,9 @@ impl Data {
         &self.0
     }
 }
+
+const _: () = assert!(std::mem::size_of::<Timestamp>() == 16);
+const _: () = assert!(std::mem::size_of::<Event>() == 80);
 
 /// One event: tick, timestamp, type, data, id and the id of its cause.
 ///

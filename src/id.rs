@@ -68,7 +68,8 @@ impl std::hash::Hash for Repr {
         match self {
             Repr::Parts { tick, seq, hash } => {
                 let letters = u32::from_le_bytes(hash.bytes) ^ (u32::from(hash.len) << 28);
-                let word = (u64::from(*tick as u32) << 32 | u64::from(*seq)) ^ u64::from(letters).rotate_left(21);
+                let word = (u64::from(*tick as u32) << 32 | u64::from(*seq))
+                    ^ u64::from(letters).rotate_left(21);
                 state.write_u64(word);
             }
             Repr::Text(t) => {
@@ -97,7 +98,9 @@ impl EventId {
     pub(crate) fn generated(tick: i64, hash: IdHash, seq: u64) -> EventId {
         match (i32::try_from(tick), u32::try_from(seq)) {
             (Ok(tick), Ok(seq)) => EventId(Repr::Parts { tick, seq, hash }),
-            _ => EventId(Repr::Text(Arc::new(format!("{tick}-{}-{seq}", hash.as_str()).into()))),
+            _ => EventId(Repr::Text(Arc::new(
+                format!("{tick}-{}-{seq}", hash.as_str()).into(),
+            ))),
         }
     }
 

@@ -10,7 +10,6 @@ use crate::id::{EventId, IdHash};
 use crate::json::ser::{DataError, write_canonical};
 use crate::jsonl::LiveWriter;
 use serde::Serialize;
-use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,10 +45,87 @@ pub enum Clock {
     },
 }
 
+/// Sequence counters per (tick, type hash), and the positions of the ids
+/// they numbered. The latest tick of each hash sits in a slot reached
+/// without hashing (ticks only move forward while publishing); other ticks
+/// wait in a map.
+#[derive(Default)]
+struct Counters {
+    slots: Vec<CounterSlot>,
+    slot_of: FastMap<IdHash, u32>,
+    /// (tick, hash) -> counter, for ticks other than a slot's current one.
+    older: FastMap<(i64, IdHash), Counter>,
+}
+
+/// One (tick, hash) counter.
+#[derive(Default)]
+struct Counter {
+    /// The next sequence number: one past the highest id seen.
+    next: u64,
+    /// `dense[k]`: position of the first event holding `{tick}-{hash}-{k+1}`,
+    /// for ids that arrived in sequence order (the usual case).
+    dense: Vec<u32>,
+}
+
+struct CounterSlot {
+    tick: i64,
+    counter: Counter,
+}
+
+impl Counters {
+    fn slot(&mut self, hash: IdHash) -> u32 {
+        if let Some(&i) = self.slot_of.get(&hash) {
+            return i;
+        }
+        let i = self.slots.len() as u32;
+        self.slots.push(CounterSlot {
+            tick: i64::MIN,
+            counter: Counter {
+                next: 1,
+                dense: Vec::new(),
+            },
+        });
+        self.slot_of.insert(hash, i);
+        i
+    }
+
+    /// The counter for (tick, hash) in its slot, moving the slot if needed.
+    fn at(&mut self, slot: u32, hash: IdHash, tick: i64) -> &mut Counter {
+        let s = &mut self.slots[slot as usize];
+        if s.tick != tick {
+            let restored = self.older.remove(&(tick, hash)).unwrap_or(Counter {
+                next: 1,
+                dense: Vec::new(),
+            });
+            let previous = std::mem::replace(&mut s.counter, restored);
+            if s.tick != i64::MIN {
+                self.older.insert((s.tick, hash), previous);
+            }
+            s.tick = tick;
+        }
+        &mut self.slots[slot as usize].counter
+    }
+
+    /// The counter for (tick, hash) without moving anything.
+    fn get(&self, hash: IdHash, tick: i64) -> Option<&Counter> {
+        let slot = &self.slots[*self.slot_of.get(&hash)? as usize];
+        if slot.tick == tick {
+            Some(&slot.counter)
+        } else {
+            self.older.get(&(tick, hash))
+        }
+    }
+}
+
+/// "No position".
+const NONE: u32 = u32::MAX;
+
 /// One interned type and where its events are.
 struct TypeSlot {
     kind: EventType,
     positions: Vec<u32>,
+    /// This type's hash's slot in `Counters`.
+    counter: u32,
 }
 
 #[derive(Default)]
@@ -59,26 +135,28 @@ struct TypeTable {
 }
 
 impl TypeTable {
-    fn intern(&mut self, name: &str) -> u32 {
+    fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
         if let Some(&i) = self.by_name.get(name) {
             return i;
         }
-        self.add(EventType::new(name))
+        self.add(EventType::new(name), counters)
     }
 
-    fn intern_kind(&mut self, kind: &EventType) -> u32 {
+    fn intern_kind(&mut self, kind: &EventType, counters: &mut Counters) -> u32 {
         if let Some(&i) = self.by_name.get(kind.as_str()) {
             return i;
         }
-        self.add(kind.clone())
+        self.add(kind.clone(), counters)
     }
 
-    fn add(&mut self, kind: EventType) -> u32 {
+    fn add(&mut self, kind: EventType, counters: &mut Counters) -> u32 {
         let i = self.slots.len() as u32;
         self.by_name.insert(kind.as_str().into(), i);
+        let counter = counters.slot(kind.hash());
         self.slots.push(TypeSlot {
             kind,
             positions: Vec::new(),
+            counter,
         });
         i
     }
@@ -101,13 +179,21 @@ impl TypeTable {
 pub struct EventLog {
     events: Vec<Event>,
     current_tick: i64,
-    /// First event holding each id.
-    first_by_id: FastMap<EventId, u32>,
-    /// Events naming each id as parent, in log order.
-    children: FastMap<EventId, SmallVec<[u32; 2]>>,
+    /// First holder of each id that is not in a counter's dense list.
+    irregular_ids: FastMap<EventId, u32>,
+    /// Per event: the position of the first holder of its parent id (NONE
+    /// when it has no parent or the parent id is held by no event yet).
+    parent_pos: Vec<u32>,
+    /// Per event: its first and last child and its next sibling, in log order
+    /// (the children of an id hang under the id's first holder).
+    child_head: Vec<u32>,
+    child_tail: Vec<u32>,
+    next_sibling: Vec<u32>,
+    /// Children of parent ids that no event holds (yet), in log order.
+    unresolved: FastMap<EventId, Vec<u32>>,
     types: TypeTable,
     /// Next sequence number per (tick, type hash): one past the highest seen.
-    counters: FastMap<(i64, IdHash), u64>,
+    counters: Counters,
     clock: Clock,
     /// True while every event's tick is >= the previous event's.
     ticks_ordered: bool,
@@ -206,18 +292,49 @@ impl EventLog {
     }
 
     pub(crate) fn position_of(&self, id: &EventId) -> Option<usize> {
-        self.first_by_id.get(id).map(|&i| i as usize)
+        if let Some((tick, hash, seq)) = id.parts() {
+            let dense = self.counters.get(hash, tick).map(|c| c.dense.as_slice());
+            let hit = dense
+                .and_then(|d| d.get(usize::try_from(seq).ok()?.checked_sub(1)?))
+                .map(|&p| p as usize)
+                .filter(|&p| self.events[p].id == *id);
+            if hit.is_some() {
+                return hit;
+            }
+        }
+        if self.irregular_ids.is_empty() {
+            return None;
+        }
+        self.irregular_ids.get(id).map(|&i| i as usize)
+    }
+
+    /// The position of the first holder of the event's parent id.
+    pub(crate) fn parent_position(&self, position: usize) -> Option<usize> {
+        match self.parent_pos.get(position) {
+            Some(&p) if p != NONE => Some(p as usize),
+            _ => None,
+        }
     }
 
     /// Events whose parent id is `id`, any tick, in log order.
     pub fn children_of(&self, id: &EventId) -> impl Iterator<Item = &Event> {
-        self.child_positions(id)
-            .iter()
-            .map(|&i| &self.events[i as usize])
+        self.child_positions(id).map(|i| &self.events[i])
     }
 
-    pub(crate) fn child_positions(&self, id: &EventId) -> &[u32] {
-        self.children.get(id).map_or(&[], |v| v.as_slice())
+    /// Positions of the events whose parent id is `id`, in log order.
+    pub(crate) fn child_positions(&self, id: &EventId) -> ChildPositions<'_> {
+        match self.position_of(id) {
+            Some(q) => ChildPositions::Linked {
+                log: self,
+                next: self.child_head[q],
+            },
+            None => ChildPositions::Listed(
+                self.unresolved
+                    .get(id)
+                    .map_or(&[][..], |v| v.as_slice())
+                    .iter(),
+            ),
+        }
     }
 
     /// Types in the order each first appears, with the positions of their events.
@@ -273,10 +390,12 @@ impl EventLog {
         }
     }
 
-    fn next_id(&mut self, tick: i64, hash: IdHash) -> EventId {
-        let next = self.counters.entry((tick, hash)).or_insert(1);
-        let seq = *next;
-        *next = next.saturating_add(1);
+    fn next_id(&mut self, tick: i64, type_index: u32) -> EventId {
+        let slot = &self.types.slots[type_index as usize];
+        let (counter, hash) = (slot.counter, slot.kind.hash());
+        let counter = self.counters.at(counter, hash, tick);
+        let seq = counter.next;
+        counter.next = seq.saturating_add(1);
         EventId::generated(tick, hash, seq)
     }
 
@@ -288,27 +407,28 @@ impl EventLog {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, DataError> {
-        let position = self.add_new(event_type, data, parent)?;
+        let (position, _) = self.add_new(event_type, data, parent)?;
         Ok(&self.events[position])
     }
 
-    /// `add_event`, returning the position (the bus dispatches from it).
+    /// `add_event`, returning the position and the type's index (the bus
+    /// dispatches from them).
     pub(crate) fn add_new<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
         data: &T,
         parent: Option<&EventId>,
-    ) -> Result<usize, DataError> {
+    ) -> Result<(usize, u32), DataError> {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
         let written = write_canonical(data, &mut text);
         let data = written.map(|()| Data::from_canonical(&text));
         self.scratch = text;
         let data = data?;
-        let type_index = self.types.intern(event_type);
+        let type_index = self.types.intern(event_type, &mut self.counters);
         let kind = self.types.slots[type_index as usize].kind.clone();
         let tick = self.current_tick;
-        let id = self.next_id(tick, kind.hash());
+        let id = self.next_id(tick, type_index);
         let timestamp = self.now();
         self.added_this_tick += 1;
         let event = Event {
@@ -319,21 +439,27 @@ impl EventLog {
             id,
             parent: parent.cloned(),
         };
-        Ok(self.append(event, type_index))
+        Ok((self.append(event, type_index), type_index))
+    }
+
+    /// The index of a type name in this log's type table.
+    pub(crate) fn type_index(&self, name: &str) -> Option<u32> {
+        self.types.by_name.get(name).copied()
     }
 
     /// Appends an event as it is (a loaded or foreign event): its id is kept,
     /// even if another event holds it already. Counters move past the id so
     /// no id this log generates later repeats it.
     pub fn push(&mut self, event: Event) -> &Event {
-        let type_index = self.types.intern_kind(&event.kind);
+        let type_index = self.types.intern_kind(&event.kind, &mut self.counters);
         let event = Event {
             kind: self.types.slots[type_index as usize].kind.clone(),
             ..event
         };
         if let Some((tick, hash, seq)) = event.id.parts() {
-            let next = self.counters.entry((tick, hash)).or_insert(1);
-            *next = (*next).max(seq.saturating_add(1));
+            let slot = self.counters.slot(hash);
+            let counter = self.counters.at(slot, hash, tick);
+            counter.next = counter.next.max(seq.saturating_add(1));
         }
         let position = self.append(event, type_index);
         &self.events[position]
@@ -345,16 +471,68 @@ impl EventLog {
         if let Some(last) = self.events.last() {
             self.ticks_ordered &= last.tick <= event.tick;
         }
-        self.first_by_id.entry(event.id.clone()).or_insert(pos32);
-        if let Some(parent) = &event.parent {
-            self.children.entry(parent.clone()).or_default().push(pos32);
-        }
+        self.parent_pos.push(NONE);
+        self.child_head.push(NONE);
+        self.child_tail.push(NONE);
+        self.next_sibling.push(NONE);
         self.types.slots[type_index as usize].positions.push(pos32);
         if let Some(live) = &mut self.live {
             live.append(&event);
         }
+        let id = event.id.clone();
+        let parent = event.parent.clone();
         self.events.push(event);
+        if self.register_id(&id, pos32) && !self.unresolved.is_empty() {
+            // Children that named this id before any event held it.
+            if let Some(waiting) = self.unresolved.remove(&id) {
+                for c in waiting {
+                    self.link(c, pos32);
+                }
+            }
+        }
+        if let Some(parent) = parent {
+            match self.position_of(&parent) {
+                Some(q) => self.link(pos32, q as u32),
+                None => self.unresolved.entry(parent).or_default().push(pos32),
+            }
+        }
         position
+    }
+
+    /// Records `position` as the holder of `id` unless an earlier event
+    /// holds it; true when it is the first holder.
+    fn register_id(&mut self, id: &EventId, position: u32) -> bool {
+        if let Some((tick, hash, seq)) = id.parts() {
+            let slot = self.counters.slot(hash);
+            let counter = self.counters.at(slot, hash, tick);
+            let len = counter.dense.len() as u64;
+            if seq >= 1 && seq <= len {
+                return false; // held already, in sequence
+            }
+            if seq == len + 1
+                && (self.irregular_ids.is_empty() || !self.irregular_ids.contains_key(id))
+            {
+                counter.dense.push(position);
+                return true;
+            }
+        }
+        match self.irregular_ids.entry(id.clone()) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(position);
+                true
+            }
+        }
+    }
+
+    /// Makes `child` the last child of `parent` and records its parent.
+    fn link(&mut self, child: u32, parent: u32) {
+        self.parent_pos[child as usize] = parent;
+        match self.child_tail[parent as usize] {
+            NONE => self.child_head[parent as usize] = child,
+            tail => self.next_sibling[tail as usize] = child,
+        }
+        self.child_tail[parent as usize] = child;
     }
 
     /// Sets the current tick (used after loading: Eventure's `max(0, max tick)`).
@@ -452,5 +630,29 @@ mod tests {
         assert!(!log.ticks_ordered());
         assert_eq!(log.events_at_tick(0).count(), 2);
         assert_eq!(log.events_until_tick(1).count(), 4);
+    }
+}
+
+/// Positions of the children of one id, in log order.
+pub(crate) enum ChildPositions<'a> {
+    Linked { log: &'a EventLog, next: u32 },
+    Listed(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for ChildPositions<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            ChildPositions::Linked { log, next } => {
+                if *next == NONE {
+                    return None;
+                }
+                let at = *next as usize;
+                *next = log.next_sibling[at];
+                Some(at)
+            }
+            ChildPositions::Listed(it) => it.next().map(|&p| p as usize),
+        }
     }
 }

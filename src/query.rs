@@ -89,7 +89,8 @@ impl<'a> EventQuery<'a> {
         let events = self.log.events();
         let parent_of = |i: usize| -> Option<usize> {
             let e = &events[i];
-            e.parent_id().and_then(|p| self.log.position_of(p))
+            let _ = e;
+            self.log.parent_position(i)
         };
         // 0 = not yet known.
         let mut depth = vec![0usize; events.len()];
@@ -141,8 +142,7 @@ impl<'a> EventQuery<'a> {
         let events = self.log.events();
         self.log
             .child_positions(event.id())
-            .iter()
-            .map(move |&i| &events[i as usize])
+            .map(move |i| &events[i])
     }
 
     /// The event and everything it caused, breadth-first: the event, its
@@ -155,8 +155,8 @@ impl<'a> EventQuery<'a> {
         seen.insert(root.id());
         let mut i = 0;
         while i < out.len() {
-            for &c in self.log.child_positions(out[i].id()) {
-                let child = &events[c as usize];
+            for c in self.log.child_positions(out[i].id()) {
+                let child = &events[c];
                 if seen.insert(child.id()) {
                     out.push(child);
                 }

@@ -49,7 +49,7 @@ struct Printer<'a, W: Write> {
     sink: W,
     show_data: bool,
     /// Per id with many children: (tick, count) of its children, ticks ascending.
-    /// Keyed by the address of the id's child list in the log's index.
+    /// Keyed by the position of the id's first holder.
     triggers: FastMap<usize, Vec<(i64, usize)>>,
     spaces: String,
 }
@@ -161,51 +161,49 @@ impl<'a, W: Write> Printer<'a, W> {
 
     fn trigger_line(&mut self, e: &Event, level: usize, marker: Marker) {
         let log = self.log;
-        let positions = log.child_positions(e.id());
-        if positions.is_empty() {
-            return;
-        }
         let events = log.events();
-        let mut small: Vec<(i64, usize)>;
-        let counts: &[(i64, usize)] = if positions.len() <= 16 {
+        let tick_counts = |positions: &mut dyn Iterator<Item = usize>, after: Option<i64>| {
             let mut ticks: Vec<i64> = positions
-                .iter()
-                .map(|&c| events[c as usize].tick())
-                .filter(|&t| t > e.tick())
+                .map(|c| events[c].tick())
+                .filter(|&t| after.is_none_or(|a| t > a))
                 .collect();
             ticks.sort_unstable();
-            small = Vec::new();
+            let mut v: Vec<(i64, usize)> = Vec::new();
             for t in ticks {
-                match small.last_mut() {
+                match v.last_mut() {
                     Some((last, n)) if *last == t => *n += 1,
-                    _ => small.push((t, 1)),
+                    _ => v.push((t, 1)),
                 }
             }
-            &small
-        } else {
-            // Work out the per-tick counts once per id, then print the part
-            // after this event's tick: linear in what is written.
-            let all = self
-                .triggers
-                .entry(positions.as_ptr() as usize)
-                .or_insert_with(|| {
-                    let mut ticks: Vec<i64> = positions
-                        .iter()
-                        .map(|&c| events[c as usize].tick())
-                        .collect();
-                    ticks.sort_unstable();
-                    let mut v: Vec<(i64, usize)> = Vec::new();
-                    for t in ticks {
-                        match v.last_mut() {
-                            Some((last, n)) if *last == t => *n += 1,
-                            _ => v.push((t, 1)),
-                        }
-                    }
-                    v
+            v
+        };
+        let mut kids = log.child_positions(e.id());
+        let first: Vec<usize> = kids.by_ref().take(17).collect();
+        if first.is_empty() {
+            return;
+        }
+        let small: Vec<(i64, usize)>;
+        let counts: &[(i64, usize)] = match log.position_of(e.id()) {
+            Some(holder) if first.len() > 16 => {
+                // Many children: count them per tick once per id, then print
+                // the part after this event's tick (linear in what is written).
+                let all = self.triggers.entry(holder).or_insert_with(|| {
+                    tick_counts(
+                        &mut first
+                            .iter()
+                            .copied()
+                            .chain(log.child_positions(e.id()).skip(17)),
+                        None,
+                    )
                 });
-            let from = all.partition_point(|&(t, _)| t <= e.tick());
-            small = all[from..].to_vec();
-            &small
+                let from = all.partition_point(|&(t, _)| t <= e.tick());
+                small = all[from..].to_vec();
+                &small
+            }
+            _ => {
+                small = tick_counts(&mut first.iter().copied().chain(kids), Some(e.tick()));
+                &small
+            }
         };
         if counts.is_empty() {
             return;

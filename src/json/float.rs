@@ -5,7 +5,6 @@
 //! (`1e16`, `1e-5`, `10000000000000000`), so the rule is applied here by hand
 //! on top of the shortest digits that ryu produces.
 
-
 /// How non-finite values are spelled: in a JSON file (`NaN`, `Infinity`)
 /// or in a printed view (`nan`, `inf`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -84,7 +83,10 @@ pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
         out.push_str("0.0");
         return;
     }
-    let e_part: i32 = std::str::from_utf8(exponent).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let e_part: i32 = std::str::from_utf8(exponent)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     let exp = if int_digits > 0 {
         int_digits - 1 + e_part
     } else {
