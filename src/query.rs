@@ -201,6 +201,11 @@ impl<'a> EventQuery<'a> {
 pub(crate) struct DataFilter {
     key_body: String,
     wanted: String,
+    /// `"KEY": ` as canonical text spells a member. In canonical text a raw
+    /// `"` only delimits strings, so this, preceded by `{` or a space, can
+    /// only be an object key.
+    member: memchr::memmem::Finder<'static>,
+    member_len: usize,
 }
 
 impl DataFilter {
@@ -208,7 +213,10 @@ impl DataFilter {
     pub(crate) fn new(key: &str, wanted: &str) -> DataFilter {
         let mut key_body = String::new();
         write_json_str_body(&mut key_body, key);
+        let member = format!("\"{key_body}\": ");
         DataFilter {
+            member_len: member.len(),
+            member: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
             key_body,
             wanted: wanted.to_owned(),
         }
@@ -225,8 +233,27 @@ impl DataFilter {
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
+        let data = event.data_json();
+        let bytes = data.as_bytes();
+        if bytes.first() != Some(&b'{') {
+            return false;
+        }
+        // Fast paths: the key is nowhere, or the object is flat (no nested
+        // container) so the first occurrence is the top-level member.
+        let Some(at) = self.member.find(bytes) else {
+            return false;
+        };
+        let flat = memchr::memchr2(b'{', b'[', &bytes[1..]).is_none();
+        if flat
+            && matches!(bytes.get(at.wrapping_sub(1)), Some(b'{' | b' '))
+            && self.wanted.starts_with('"')
+        {
+            let rest = &bytes[at + self.member_len..];
+            return rest.starts_with(self.wanted.as_bytes())
+                && matches!(rest.get(self.wanted.len()), Some(b',' | b'}'));
+        }
         let mut hit = false;
-        for_each_member(event.data_json(), |k, v| {
+        for_each_member(data, |k, v| {
             if !hit && k == self.key_body {
                 hit = if self.wanted.starts_with('"') {
                     v == self.wanted

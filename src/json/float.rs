@@ -43,7 +43,20 @@ pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
     // ryu gives the shortest round-trip digits; take them and the decimal
     // exponent out of its text, whichever notation it chose.
     let mut ryu_buf = ryu::Buffer::new();
-    let text = ryu_buf.format_finite(v.abs()).as_bytes();
+    let ryu_text = ryu_buf.format_finite(v.abs());
+    let text = ryu_text.as_bytes();
+    // Fast path: plain notation that Python would also use (decimal
+    // exponent in -4..16): ryu's text is Python's repr as it is.
+    if !text.contains(&b'e') {
+        let plain_ok = match ryu_text.strip_prefix("0.") {
+            Some(frac) => frac.len() - frac.trim_start_matches('0').len() < 4,
+            None => true,
+        };
+        if plain_ok {
+            out.push_str(ryu_text);
+            return;
+        }
+    }
     let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
         Some(i) => (&text[..i], &text[i + 1..]),
         None => (text, &b""[..]),

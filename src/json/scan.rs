@@ -185,6 +185,22 @@ impl<'a> Scanner<'a> {
         self.pos
     }
 
+    /// Moves the cursor (to re-scan a line another way).
+    pub(crate) fn seek(&mut self, pos: usize) {
+        self.pos = pos.min(self.src.len());
+    }
+
+    /// Consumes `literal` if the text continues with it exactly.
+    #[inline]
+    pub(crate) fn eat(&mut self, literal: &[u8]) -> bool {
+        if self.src[self.pos..].starts_with(literal) {
+            self.pos += literal.len();
+            true
+        } else {
+            false
+        }
+    }
+
     /// Scans a string at the cursor (after white space) and returns its
     /// decoded text, borrowed when it has no escapes.
     pub(crate) fn string(&mut self) -> Result<Cow<'a, str>> {
