@@ -14,6 +14,8 @@
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
+//! - [`analytics`]: track/page/identify/alias/consent/reset as `analytics.*`
+//!   events; identity, sessions, consent, filters, plugins (destinations).
 //! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`, and the two demo
 //!   simulations (`adventure`, `trading`).
@@ -38,6 +40,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analytics;
 mod bus;
 pub mod cli;
 mod event;

@@ -552,6 +552,30 @@ impl EventLog {
     }
 }
 
+/// Positions of the children of one id, in log order.
+pub(crate) enum ChildPositions<'a> {
+    Linked { log: &'a EventLog, next: u32 },
+    Listed(std::slice::Iter<'a, u32>),
+}
+
+impl Iterator for ChildPositions<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            ChildPositions::Linked { log, next } => {
+                if *next == NONE {
+                    return None;
+                }
+                let at = *next as usize;
+                *next = log.next_sibling[at];
+                Some(at)
+            }
+            ChildPositions::Listed(it) => it.next().map(|&p| p as usize),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,29 +654,5 @@ mod tests {
         assert!(!log.ticks_ordered());
         assert_eq!(log.events_at_tick(0).count(), 2);
         assert_eq!(log.events_until_tick(1).count(), 4);
-    }
-}
-
-/// Positions of the children of one id, in log order.
-pub(crate) enum ChildPositions<'a> {
-    Linked { log: &'a EventLog, next: u32 },
-    Listed(std::slice::Iter<'a, u32>),
-}
-
-impl Iterator for ChildPositions<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        match self {
-            ChildPositions::Linked { log, next } => {
-                if *next == NONE {
-                    return None;
-                }
-                let at = *next as usize;
-                *next = log.next_sibling[at];
-                Some(at)
-            }
-            ChildPositions::Listed(it) => it.next().map(|&p| p as usize),
-        }
     }
 }

@@ -38,6 +38,10 @@ pub(crate) struct DemoArgs {
     /// Interactive: one tick's box per Enter; `c` continues to the end, `q` quits.
     #[arg(long, conflicts_with = "quiet")]
     step: bool,
+    /// Revoke analytics consent: the game plays the same, analytics are
+    /// dropped and counted.
+    #[arg(long)]
+    no_consent: bool,
 }
 
 #[derive(Args, Debug)]
@@ -67,6 +71,17 @@ fn summary_adventure(s: &GameState) -> String {
         s.inventory.join(", "),
         s.defeated.join(", ")
     )
+}
+
+fn analytics_summary(log: &EventLog, analytics: &crate::analytics::Analytics) -> String {
+    let logged = EventQuery::new(log)
+        .count_by_type()
+        .iter()
+        .filter(|(t, _)| t.starts_with("analytics.") && **t != "analytics.dropped")
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    let dropped: u64 = analytics.dropped().values().sum();
+    format!("analytics: {logged} logged, {dropped} dropped")
 }
 
 fn summary_trading(p: &Portfolio) -> String {
@@ -154,12 +169,24 @@ fn run_sim<S: Simulation>(
 pub(crate) fn demo(args: &DemoArgs, out: &mut impl Write) -> Result<(), CliError> {
     let (name, events, summary) = match args.sim {
         Sim::Adventure => {
-            let (log, game) = run_sim(Adventure::new(args.seed, Default::default()), args, out)?;
-            ("adventure", log.len(), summary_adventure(&game.state))
+            let game = Adventure::new(args.seed, Default::default()).with_consent(!args.no_consent);
+            let (log, game) = run_sim(game, args, out)?;
+            let summary = format!(
+                "{}; {}",
+                summary_adventure(&game.state),
+                analytics_summary(&log, &game.analytics)
+            );
+            ("adventure", log.len(), summary)
         }
         Sim::Trading => {
-            let (log, bot) = run_sim(Trading::new(args.seed, Default::default()), args, out)?;
-            ("trading", log.len(), summary_trading(&bot.portfolio))
+            let bot = Trading::new(args.seed, Default::default()).with_consent(!args.no_consent);
+            let (log, bot) = run_sim(bot, args, out)?;
+            let summary = format!(
+                "{}; {}",
+                summary_trading(&bot.portfolio),
+                analytics_summary(&log, &bot.analytics)
+            );
+            ("trading", log.len(), summary)
         }
     };
     out.flush()?;

@@ -11,6 +11,7 @@
 //! rebuilds the same state from the log alone (see `replay`).
 
 use super::{Schedule, SimRng, Simulation, stable_hash};
+use crate::analytics::{self, Analytics, AnalyticsHost};
 use crate::replay::Projection;
 use crate::{Event, EventBus, PublishError};
 use serde::{Deserialize, Serialize};
@@ -177,6 +178,21 @@ pub struct Adventure {
     pub state: GameState,
     fight: Option<Fight>,
     travelling: bool,
+    /// The game's analytics, as a game would use them (in memory, seeded).
+    pub analytics: Analytics,
+    /// Whether the player consents to analytics (default yes).
+    consent: bool,
+    visited: Vec<String>,
+    level: i64,
+}
+
+/// Seconds of simulated time per tick, for analytics sessions.
+pub const SECONDS_PER_TICK: f64 = 60.0;
+
+impl AnalyticsHost for Adventure {
+    fn analytics(&mut self) -> &mut Analytics {
+        &mut self.analytics
+    }
 }
 
 impl Adventure {
@@ -190,7 +206,18 @@ impl Adventure {
             state: GameState::default(),
             fight: None,
             travelling: false,
+            analytics: Analytics::simulated(seed, SECONDS_PER_TICK),
+            consent: true,
+            visited: Vec::new(),
+            level: 0,
         }
+    }
+
+    /// Revokes (or grants) analytics consent from the start: the game plays
+    /// the same; analytics calls are dropped and counted.
+    pub fn with_consent(mut self, consent: bool) -> Adventure {
+        self.consent = consent;
+        self
     }
 
     /// The run id: a stable hash of the simulation name, seed and parameters.
@@ -218,10 +245,18 @@ fn int(v: &serde_json::Value, key: &str) -> i64 {
 
 type Ctx<'a> = crate::Context<'a, Adventure>;
 
-fn on_start(ctx: &mut Ctx<'_>, _e: &Event) {
+fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
     let s = &mut ctx.state().state;
     s.location = "entrance".into();
     s.health = START_HEALTH;
+    if !ctx.state().consent {
+        let mut revoke = serde_json::Map::new();
+        revoke.insert("analytics".into(), false.into());
+        analytics::set_consent(ctx, revoke)?;
+    }
+    let player = format!("player-{}", ctx.state().seed);
+    analytics::identify(ctx, &player, json!({"class": "adventurer"}))?;
+    Ok(())
 }
 
 fn on_move(ctx: &mut Ctx<'_>, e: &Event) {
@@ -240,6 +275,16 @@ fn on_move(ctx: &mut Ctx<'_>, e: &Event) {
 fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     let name = text(&data(e), "room");
     let r = room(&name);
+    let new_area = !ctx.state().visited.contains(&name);
+    if new_area {
+        ctx.state().visited.push(name.clone());
+        analytics::page(ctx, &format!("area/{name}"), json!({"room": name}))?;
+    }
+    analytics::track(
+        ctx,
+        "room_entered",
+        json!({"room": name, "first_visit": new_area}),
+    )?;
     let (item, foe) = {
         let game = ctx.state();
         game.travelling = false;
@@ -367,17 +412,37 @@ fn on_damage_taken(ctx: &mut Ctx<'_>, e: &Event) {
     s.health = (s.health - amount).max(0);
 }
 
-fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let d = data(e);
+    let foe = text(&d, "enemy");
+    ctx.state().state.defeated.push(foe.clone());
+    analytics::track(
+        ctx,
+        "enemy_defeated",
+        json!({"enemy": foe, "rounds": int(&d, "rounds")}),
+    )?;
+    Ok(())
+}
+
+fn on_player_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     let foe = text(&data(e), "enemy");
-    ctx.state().state.defeated.push(foe);
+    analytics::track(ctx, "player_defeated", json!({"enemy": foe}))?;
+    Ok(())
 }
 
 fn on_loot(ctx: &mut Ctx<'_>, e: &Event) {
     ctx.state().state.gold += int(&data(e), "gold");
 }
 
-fn on_experience(ctx: &mut Ctx<'_>, e: &Event) {
-    ctx.state().state.experience += int(&data(e), "amount");
+fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let game = ctx.state();
+    game.state.experience += int(&data(e), "amount");
+    let level = game.state.experience / 100;
+    if level > game.level {
+        game.level = level;
+        analytics::track(ctx, "level_up", json!({"level": level}))?;
+    }
+    Ok(())
 }
 
 fn on_rest(ctx: &mut Ctx<'_>, e: &Event) {
@@ -406,16 +471,17 @@ fn fallible(
 
 impl Simulation for Adventure {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("game.start", on_start);
+        bus.subscribe("game.start", fallible(on_start));
         bus.subscribe("player.move", on_move);
         bus.subscribe("room.enter", fallible(on_enter));
         bus.subscribe("player.pickup_item", on_pickup);
         bus.subscribe("combat.start", fallible(on_combat_start));
         bus.subscribe("combat.round", fallible(on_round));
         bus.subscribe("combat.damage_taken", on_damage_taken);
-        bus.subscribe("enemy.defeated", on_defeated);
+        bus.subscribe("enemy.defeated", fallible(on_defeated));
+        bus.subscribe("player.defeated", fallible(on_player_defeated));
         bus.subscribe("loot.drop", on_loot);
-        bus.subscribe("player.experience", on_experience);
+        bus.subscribe("player.experience", fallible(on_experience));
         bus.subscribe("player.rest", on_rest);
         bus.subscribe("player.revive", on_revive);
     }
@@ -451,6 +517,10 @@ impl Simulation for Adventure {
             &json!({"from": from, "to": to, "message": format!("You head to the {to}.")}),
         )?;
         Ok(())
+    }
+
+    fn end_tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        analytics::flush_dropped(bus).map(|_| ())
     }
 
     fn schedule(&mut self) -> &mut Schedule {

@@ -72,6 +72,11 @@ pub trait Simulation: Sized + 'static {
     fn subscribe(bus: &mut EventBus<Self>);
     /// Does one tick's own work (publishing the tick's root events).
     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError>;
+    /// Runs after the tick's work, before the hook: end-of-tick summaries
+    /// (the demos publish their `analytics.dropped` count here).
+    fn end_tick(_bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        Ok(())
+    }
     /// The events waiting for later ticks.
     fn schedule(&mut self) -> &mut Schedule;
 }
@@ -152,8 +157,9 @@ impl<S: Simulation> Runner<S> {
         self.after_tick = Some(Box::new(hook));
     }
 
-    /// Runs one tick: due scheduled events, then the simulation's work,
-    /// then the hook, then the tick advances. Returns the tick that ran.
+    /// Runs one tick: due scheduled events, then the simulation's work and
+    /// its end of tick, then the hook, then the tick advances. Returns the
+    /// tick that ran.
     pub fn step(&mut self) -> Result<i64, PublishError> {
         self.pace();
         let tick = self.bus.log().current_tick();
@@ -162,6 +168,7 @@ impl<S: Simulation> Runner<S> {
                 .publish_with_parent(&s.event_type, &s.data, s.parent.as_ref())?;
         }
         S::tick(&mut self.bus)?;
+        S::end_tick(&mut self.bus)?;
         if let Some(hook) = &mut self.after_tick
             && hook(&self.bus, tick) == Flow::Pause
         {

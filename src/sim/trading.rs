@@ -9,6 +9,7 @@
 //! cents, so a seed gives the same log on every machine.
 
 use super::{Schedule, SimRng, Simulation, stable_hash};
+use crate::analytics::{self, Analytics, AnalyticsHost};
 use crate::replay::Projection;
 use crate::{Event, EventBus, PublishError};
 use serde::{Deserialize, Serialize};
@@ -81,6 +82,9 @@ pub struct Trading {
     /// The live portfolio, kept by the handlers.
     pub portfolio: Portfolio,
     windows: BTreeMap<String, VecDeque<f64>>,
+    /// The bot's analytics (in memory, seeded).
+    pub analytics: Analytics,
+    consent: bool,
     /// Per symbol: was the short average above the long one last tick?
     above: BTreeMap<String, bool>,
     next_order: u64,
@@ -97,8 +101,16 @@ impl Trading {
             windows: BTreeMap::new(),
             above: BTreeMap::new(),
             next_order: 1,
+            analytics: Analytics::simulated(seed, 60.0),
+            consent: true,
             params,
         }
+    }
+
+    /// Revokes (or grants) analytics consent from the start.
+    pub fn with_consent(mut self, consent: bool) -> Trading {
+        self.consent = consent;
+        self
     }
 
     /// The run id: a stable hash of the simulation name, seed and parameters.
@@ -129,9 +141,23 @@ fn mean(w: &VecDeque<f64>, n: usize) -> f64 {
     w.iter().rev().take(n).sum::<f64>() / n as f64
 }
 
-fn on_start(ctx: &mut Ctx<'_>, e: &Event) {
+impl AnalyticsHost for Trading {
+    fn analytics(&mut self) -> &mut Analytics {
+        &mut self.analytics
+    }
+}
+
+fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     let cash = num(&data(e), "cash");
     ctx.state().portfolio.cash = cash;
+    if !ctx.state().consent {
+        let mut revoke = serde_json::Map::new();
+        revoke.insert("analytics".into(), false.into());
+        analytics::set_consent(ctx, revoke)?;
+    }
+    let bot = format!("bot-{}", ctx.state().seed);
+    analytics::identify(ctx, &bot, json!({"strategy": "ma-cross"}))?;
+    Ok(())
 }
 
 fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
@@ -191,6 +217,11 @@ fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         "order.created",
         &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "price": price}),
     )?;
+    analytics::track(
+        ctx,
+        "order_created",
+        json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty}),
+    )?;
     let next = ctx.log().current_tick() + 1;
     ctx.state().schedule.at(
         next,
@@ -233,6 +264,11 @@ fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     p.orders_filled += 1;
     let summary = json!({"cash": p.cash, "holdings": p.holdings, "value": cents(p.value())});
     ctx.publish("portfolio.updated", &summary)?;
+    analytics::track(
+        ctx,
+        "order_filled",
+        json!({"order_id": d["order_id"], "symbol": symbol, "side": side, "price": fill}),
+    )?;
     Ok(())
 }
 
@@ -246,7 +282,7 @@ fn fallible(
 
 impl Simulation for Trading {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("bot.start", on_start);
+        bus.subscribe("bot.start", fallible(on_start));
         bus.subscribe("market.price_update", fallible(on_price));
         bus.subscribe("strategy.signal", fallible(on_signal));
         bus.subscribe("order.filled", fallible(on_fill));
@@ -290,6 +326,10 @@ impl Simulation for Trading {
         Ok(())
     }
 
+    fn end_tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        analytics::flush_dropped(bus).map(|_| ())
+    }
+
     fn schedule(&mut self) -> &mut Schedule {
         &mut self.schedule
     }
@@ -315,6 +355,8 @@ impl Projection for Portfolio {
                 );
             }
             "market.volume_update" | "order.created" | "portfolio.updated" => {}
+            // Analytics observe the bot; they never change the portfolio.
+            t if t.starts_with("analytics.") => {}
             _ => return false,
         }
         true
