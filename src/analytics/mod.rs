@@ -291,6 +291,7 @@ impl Analytics {
         &mut self,
         kind: &str,
         tick: i64,
+        fields: &[(&str, Value)],
         change: impl FnOnce(&mut IdentityState, &mut IdSource),
     ) -> Option<Value> {
         if !self.state.consents("analytics") {
@@ -302,16 +303,19 @@ impl Analytics {
         let mut ids = self.ids.clone();
         change(&mut next, &mut ids);
         next.touch(now, self.config.session_timeout_secs, &mut ids);
-        let message = json!({
-            "type": kind,
-            "user_id": next.user_id,
-            "anonymous_id": next.anonymous_id,
-            "session_id": next.session_id,
-            "timestamp": now,
-            "context": self.config.context,
-            "traits": next.traits,
-            "consent": next.consent,
-        });
+        let message = with_fields(
+            json!({
+                "type": kind,
+                "user_id": next.user_id,
+                "anonymous_id": next.anonymous_id,
+                "session_id": next.session_id,
+                "timestamp": now,
+                "context": self.config.context,
+                "traits": next.traits,
+                "consent": next.consent,
+            }),
+            fields,
+        );
         for (name, filter) in &self.filters {
             if let Some(reason) = filter(&message) {
                 self.drop_message(format!("filter:{name}:{reason}"));
@@ -335,7 +339,7 @@ fn with_fields(mut message: Value, fields: &[(&str, Value)]) -> Value {
     if let Value::Object(m) = &mut message {
         // Name and properties first, as readers expect them.
         let mut out = Map::new();
-        out.insert("type".into(), m.remove("type").unwrap_or(Value::Null));
+        out.insert("type".into(), m.shift_remove("type").unwrap_or(Value::Null));
         for (k, v) in fields {
             out.insert((*k).to_owned(), v.clone());
         }
@@ -353,8 +357,8 @@ fn call<S: AnalyticsHost, P: Publisher<S>>(
     change: impl FnOnce(&mut IdentityState, &mut IdSource),
 ) -> Result<Option<Event>, PublishError> {
     let tick = p.tick();
-    match p.host().analytics().prepare(kind, tick, change) {
-        Some(message) => p.emit(event_type, &with_fields(message, fields)).map(Some),
+    match p.host().analytics().prepare(kind, tick, fields, change) {
+        Some(message) => p.emit(event_type, &message).map(Some),
         None => Ok(None),
     }
 }
