@@ -16,6 +16,8 @@
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
 //! - [`analytics`]: track/page/identify/alias/consent/reset as `analytics.*`
 //!   events; identity, sessions, consent, filters, plugins (destinations).
+//! - [`delivery`]: sending analytics (or any events) to a Mixpanel-style
+//!   collector with retries, batching, a durable spool.
 //! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`, and the two demo
 //!   simulations (`adventure`, `trading`).
@@ -43,6 +45,7 @@
 pub mod analytics;
 mod bus;
 pub mod cli;
+pub mod delivery;
 mod event;
 mod id;
 mod json;

@@ -4,6 +4,7 @@
 //! 0 success (also when stdout is a closed pipe), 1 bad or missing input or
 //! an unknown id, 2 usage errors.
 
+mod deliver;
 mod demo;
 mod diff;
 mod input;
@@ -44,6 +45,8 @@ enum Command {
     Replay(demo::ReplayArgs),
     /// Find the first tick where two logs differ (exit 1 if they do).
     Diff(diff::DiffArgs),
+    /// Send a saved log's analytics (or matching) events to a collector.
+    Deliver(deliver::DeliverArgs),
 }
 
 /// How every subcommand reads its log.
@@ -126,6 +129,7 @@ where
         Command::Demo(a) => demo::demo(&a, &mut out),
         Command::Replay(a) => demo::replay_cmd(&a, &mut out),
         Command::Diff(a) => diff::run(&a, &mut out),
+        Command::Deliver(a) => deliver::run(&a, &mut out),
     }
     .and_then(|()| out.flush().map_err(CliError::Output));
     match result {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod collector;
+
 use std::path::PathBuf;
 
 /// A file under `tests/fixtures/`.
