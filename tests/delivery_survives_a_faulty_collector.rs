@@ -517,3 +517,33 @@ fn the_bus_subscriber_maps_analytics_and_pump_reports_on_the_bus() {
     );
     assert!(msgs.iter().any(|m| m["$set"]["class"] == "mage"));
 }
+
+#[test]
+fn the_background_thread_delivers_and_reports_only_through_pump() {
+    use tickcascade::analytics::{self, Analytics};
+    use tickcascade::delivery::{Background, EventMapper, Selection, subscribe};
+    use tickcascade::{EventBus, EventLog};
+    let c = Collector::start(vec![Reply::Status(500, None)]);
+    let mut bus = EventBus::with_state(EventLog::new(), Analytics::simulated(1, 60.0));
+    let outbox = subscribe(
+        &mut bus,
+        EventMapper::new("tok", "run-bg", Selection::Analytics),
+    );
+    let bg = Background::spawn(&c.url, BufferedConfig::default(), Duration::from_secs(2));
+    for i in 0..10 {
+        analytics::track(&mut bus, "tick", json!({"i": i})).unwrap();
+    }
+    bg.pump(&mut bus, &outbox).unwrap();
+    let before = bus.log().len();
+    let stats = bg.finish(10.0);
+    assert_eq!(bus.log().len(), before, "the thread never touches the bus");
+    assert_eq!(stats.sent, 10);
+    assert_eq!(stats.dropped_total(), 0);
+    assert!(stats.retried >= 1);
+    let ids: HashSet<String> = c
+        .messages()
+        .iter()
+        .map(|m| m["properties"]["$insert_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 10);
+}

@@ -7,12 +7,15 @@
 //! - [`transport`](HttpTransport): one POST (ureq, with a timeout).
 //! - [`consumer`](BufferedConsumer): synchronous and buffered consumers.
 //! - [`spool`](Spool): the durable spool.
+//! - [`background`](Background): the optional delivery thread.
 
+mod background;
 mod consumer;
 mod message;
 mod spool;
 mod transport;
 
+pub use background::Background;
 pub use consumer::{
     BufferedConfig, BufferedConsumer, DeliveryClock, DeliveryStats, Jitter, MAX_BATCH, ManualClock,
     RetryPolicy, SyncConsumer, SystemClock, seeded_jitter,
