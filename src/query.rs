@@ -87,11 +87,7 @@ impl<'a> EventQuery<'a> {
     /// root is 1; the events of a cycle are counted once.
     pub fn max_depth(&self) -> usize {
         let events = self.log.events();
-        let parent_of = |i: usize| -> Option<usize> {
-            let e = &events[i];
-            let _ = e;
-            self.log.parent_position(i)
-        };
+        let parent_of = |i: usize| self.log.parent_position(i);
         // 0 = not yet known.
         let mut depth = vec![0usize; events.len()];
         let mut on_path = vec![false; events.len()];

@@ -137,26 +137,35 @@ impl<'a, W: Write> Printer<'a, W> {
         self.out.push_str("ID: ");
         e.id().push_to(&mut self.out);
         self.out.push('\n');
-        let data = e.data_json();
-        if self.show_data && is_truthy(data) {
+        if self.show_data && is_truthy(e.data_json()) {
+            let start = self.out.len();
             self.cont(level, marker);
-            if data.starts_with('{') {
-                self.out.push_str("Data:\n");
-                for_each_member(data, |key, value| {
-                    self.cont(level, marker);
-                    self.out.push_str("  ");
-                    push_raw_str(&mut self.out, key);
-                    self.out.push_str(": ");
-                    push_py_str(&mut self.out, value);
-                    self.out.push('\n');
-                });
-            } else {
-                self.out.push_str("Data: ");
-                push_py_str(&mut self.out, data);
-                self.out.push('\n');
-            }
+            let prefix = self.out[start..].to_owned();
+            self.out.truncate(start);
+            self.data_lines(e.data_json(), &prefix);
         }
         self.trigger_line(e, level, marker);
+    }
+
+    /// `PREFIXData:` and `PREFIX  key: value` per member, or
+    /// `PREFIXData: value` for data that is not an object.
+    fn data_lines(&mut self, data: &str, prefix: &str) {
+        self.out.push_str(prefix);
+        if !data.starts_with('{') {
+            self.out.push_str("Data: ");
+            push_py_str(&mut self.out, data);
+            self.out.push('\n');
+            return;
+        }
+        self.out.push_str("Data:\n");
+        for_each_member(data, |key, value| {
+            self.out.push_str(prefix);
+            self.out.push_str("  ");
+            push_raw_str(&mut self.out, key);
+            self.out.push_str(": ");
+            push_py_str(&mut self.out, value);
+            self.out.push('\n');
+        });
     }
 
     fn trigger_line(&mut self, e: &Event, level: usize, marker: Marker) {
@@ -385,22 +394,8 @@ impl<'a> EventQuery<'a> {
         p.out.push_str("\n  ID: ");
         event.id().push_to(&mut p.out);
         p.out.push('\n');
-        let data = event.data_json();
-        if p.show_data && is_truthy(data) {
-            if data.starts_with('{') {
-                p.out.push_str("  Data:\n");
-                for_each_member(data, |key, value| {
-                    p.out.push_str("    ");
-                    push_raw_str(&mut p.out, key);
-                    p.out.push_str(": ");
-                    push_py_str(&mut p.out, value);
-                    p.out.push('\n');
-                });
-            } else {
-                p.out.push_str("  Data: ");
-                push_py_str(&mut p.out, data);
-                p.out.push('\n');
-            }
+        if p.show_data && is_truthy(event.data_json()) {
+            p.data_lines(event.data_json(), "  ");
         }
         p.finish()
     }

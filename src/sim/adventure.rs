@@ -10,7 +10,7 @@
 //! The live state is kept by the handlers as the game plays; [`GameState`]
 //! rebuilds the same state from the log alone (see `replay`).
 
-use super::{Schedule, SimRng, Simulation, stable_hash};
+use super::{Schedule, SimRng, Simulation, data, fallible, int, stable_hash, text};
 use crate::analytics::{self, Analytics, AnalyticsHost};
 use crate::replay::Projection;
 use crate::{Event, EventBus, PublishError};
@@ -227,22 +227,6 @@ impl Adventure {
     }
 }
 
-/// The event's data as JSON (events here always hold objects).
-fn data(e: &Event) -> serde_json::Value {
-    e.data_as().unwrap_or_default()
-}
-
-fn text(v: &serde_json::Value, key: &str) -> String {
-    v.get(key)
-        .and_then(|x| x.as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn int(v: &serde_json::Value, key: &str) -> i64 {
-    v.get(key).and_then(|x| x.as_i64()).unwrap_or_default()
-}
-
 type Ctx<'a> = crate::Context<'a, Adventure>;
 
 fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
@@ -456,17 +440,6 @@ fn on_revive(ctx: &mut Ctx<'_>, e: &Event) {
     let s = &mut ctx.state().state;
     s.health = int(&d, "health");
     s.location = text(&d, "room");
-}
-
-/// Wraps a fallible handler: a publish error ends the handler (the run's
-/// `step` reports errors from its own publishes; these cannot fail with
-/// the data used here).
-fn fallible(
-    f: fn(&mut Ctx<'_>, &Event) -> Result<(), PublishError>,
-) -> impl Fn(&mut Ctx<'_>, &Event) {
-    move |ctx, e| {
-        let _ = f(ctx, e);
-    }
 }
 
 impl Simulation for Adventure {

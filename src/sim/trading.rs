@@ -8,7 +8,7 @@
 //! Prices move by a seeded random walk using only `+ - * /` and rounding to
 //! cents, so a seed gives the same log on every machine.
 
-use super::{Schedule, SimRng, Simulation, stable_hash};
+use super::{Schedule, SimRng, Simulation, data, fallible, num, stable_hash, text};
 use crate::analytics::{self, Analytics, AnalyticsHost};
 use crate::replay::Projection;
 use crate::{Event, EventBus, PublishError};
@@ -118,21 +118,6 @@ impl Trading {
         let params = serde_json::to_string(&self.params).unwrap_or_default();
         stable_hash(format!("trading|{}|{params}", self.seed).as_bytes())
     }
-}
-
-fn data(e: &Event) -> serde_json::Value {
-    e.data_as().unwrap_or_default()
-}
-
-fn text(v: &serde_json::Value, key: &str) -> String {
-    v.get(key)
-        .and_then(|x| x.as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn num(v: &serde_json::Value, key: &str) -> f64 {
-    v.get(key).and_then(|x| x.as_f64()).unwrap_or_default()
 }
 
 type Ctx<'a> = crate::Context<'a, Trading>;
@@ -270,14 +255,6 @@ fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         json!({"order_id": d["order_id"], "symbol": symbol, "side": side, "price": fill}),
     )?;
     Ok(())
-}
-
-fn fallible(
-    f: fn(&mut Ctx<'_>, &Event) -> Result<(), PublishError>,
-) -> impl Fn(&mut Ctx<'_>, &Event) {
-    move |ctx, e| {
-        let _ = f(ctx, e);
-    }
 }
 
 impl Simulation for Trading {
