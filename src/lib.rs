@@ -18,6 +18,8 @@
 //!   events; identity, sessions, consent, filters, plugins (destinations).
 //! - [`delivery`]: sending analytics (or any events) to a Mixpanel-style
 //!   collector with retries, batching, a durable spool.
+//! - [`export`]: cascades as Graphviz DOT, Mermaid, Chrome trace JSON and a
+//!   self-contained HTML viewer.
 //! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`, and the two demo
 //!   simulations (`adventure`, `trading`).
@@ -47,6 +49,7 @@ mod bus;
 pub mod cli;
 pub mod delivery;
 mod event;
+pub mod export;
 mod id;
 mod json;
 mod jsonl;

@@ -7,6 +7,7 @@
 mod deliver;
 mod demo;
 mod diff;
+mod export;
 mod input;
 mod query;
 mod stats;
@@ -47,6 +48,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Send a saved log's analytics (or matching) events to a collector.
     Deliver(deliver::DeliverArgs),
+    /// Draw cascades: Graphviz DOT, Mermaid, Chrome trace JSON, or an HTML viewer.
+    Export(export::ExportArgs),
 }
 
 /// How every subcommand reads its log.
@@ -130,6 +133,7 @@ where
         Command::Replay(a) => demo::replay_cmd(&a, &mut out),
         Command::Diff(a) => diff::run(&a, &mut out),
         Command::Deliver(a) => deliver::run(&a, &mut out),
+        Command::Export(a) => export::run(&a, &mut out),
     }
     .and_then(|()| out.flush().map_err(CliError::Output));
     match result {
