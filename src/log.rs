@@ -241,7 +241,7 @@ impl EventLog {
 
     /// Moves to the next tick; flushes the live writer, if any.
     pub fn advance_tick(&mut self) {
-        self.current_tick += 1;
+        self.current_tick = self.current_tick.saturating_add(1);
         self.added_this_tick = 0;
         if let Some(live) = &mut self.live {
             live.end_tick();
