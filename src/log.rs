@@ -132,14 +132,30 @@ struct TypeSlot {
 struct TypeTable {
     slots: Vec<TypeSlot>,
     by_name: FastMap<Box<str>, u32>,
+    /// Recently interned names by address and length (type names are mostly
+    /// string literals): a hit is confirmed by comparing the text.
+    recent: [(usize, usize, u32); 8],
 }
 
 impl TypeTable {
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
-        if let Some(&i) = self.by_name.get(name) {
+        let key = (name.as_ptr() as usize, name.len());
+        let way = (key.0 >> 3 ^ key.1) & 7;
+        let (p, l, i) = self.recent[way];
+        if (p, l) == key
+            && self
+                .slots
+                .get(i as usize)
+                .is_some_and(|s| s.kind.as_str() == name)
+        {
             return i;
         }
-        self.add(EventType::new(name), counters)
+        let i = match self.by_name.get(name) {
+            Some(&i) => i,
+            None => self.add(EventType::new(name), counters),
+        };
+        self.recent[way] = (key.0, key.1, i);
+        i
     }
 
     fn intern_kind(&mut self, kind: &EventType, counters: &mut Counters) -> u32 {
@@ -482,7 +498,7 @@ impl EventLog {
         let id = event.id.clone();
         let parent = event.parent.clone();
         self.events.push(event);
-        if self.register_id(&id, pos32) && !self.unresolved.is_empty() {
+        if self.register_id(&id, pos32, type_index) && !self.unresolved.is_empty() {
             // Children that named this id before any event held it.
             if let Some(waiting) = self.unresolved.remove(&id) {
                 for c in waiting {
@@ -501,9 +517,14 @@ impl EventLog {
 
     /// Records `position` as the holder of `id` unless an earlier event
     /// holds it; true when it is the first holder.
-    fn register_id(&mut self, id: &EventId, position: u32) -> bool {
+    fn register_id(&mut self, id: &EventId, position: u32, type_index: u32) -> bool {
         if let Some((tick, hash, seq)) = id.parts() {
-            let slot = self.counters.slot(hash);
+            let own = &self.types.slots[type_index as usize];
+            let slot = if own.kind.hash() == hash {
+                own.counter
+            } else {
+                self.counters.slot(hash)
+            };
             let counter = self.counters.at(slot, hash, tick);
             let len = counter.dense.len() as u64;
             if seq >= 1 && seq <= len {
