@@ -46,10 +46,10 @@ pub(crate) struct DeliverArgs {
     #[arg(long, value_name = "FILE")]
     spool: Option<PathBuf>,
     /// Give up on what is still queued after this many seconds (counted as dropped).
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = seconds)]
     deadline: f64,
     /// Seconds each request may take.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = 10.0, value_parser = seconds)]
     timeout: f64,
     /// Print the request bodies instead of sending them.
     #[arg(long)]
@@ -59,6 +59,14 @@ pub(crate) struct DeliverArgs {
     json: bool,
     #[command(flatten)]
     read: ReadArgs,
+}
+
+/// A number of seconds: finite, not negative, at most a day.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=86_400.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?} is not a number of seconds from 0 to 86400")),
+    }
 }
 
 pub(crate) fn run(args: &DeliverArgs, out: &mut impl Write) -> Result<(), CliError> {
@@ -89,7 +97,7 @@ pub(crate) fn run(args: &DeliverArgs, out: &mut impl Write) -> Result<(), CliErr
         }
         return Ok(());
     }
-    let transport = HttpTransport::new(Duration::from_secs_f64(args.timeout.clamp(0.001, 3600.0)));
+    let transport = HttpTransport::new(Duration::from_secs_f64(args.timeout.max(0.001)));
     let config = BufferedConfig {
         max_size: args.batch as usize,
         max_queue_size: usize::MAX / 2,

@@ -179,19 +179,20 @@ impl<S: Simulation> Runner<S> {
     }
 
     fn pace(&mut self) {
-        if let Pacing::TicksPerSecond(rate) = self.pacing {
-            if rate > 0.0 && rate.is_finite() {
-                let period = Duration::from_secs_f64(1.0 / rate);
-                if let Some(last) = self.last_tick_at {
-                    let next = last + period;
-                    let now = Instant::now();
-                    if next > now {
-                        std::thread::sleep(next - now);
-                    }
-                }
+        let Pacing::TicksPerSecond(rate) = self.pacing else {
+            return;
+        };
+        let period = (rate > 0.0)
+            .then(|| Duration::try_from_secs_f64(1.0 / rate).ok())
+            .flatten();
+        let next = period.and_then(|p| self.last_tick_at.and_then(|last| last.checked_add(p)));
+        if let Some(next) = next {
+            let now = Instant::now();
+            if next > now {
+                std::thread::sleep(next - now);
             }
-            self.last_tick_at = Some(Instant::now());
         }
+        self.last_tick_at = Some(Instant::now());
     }
 
     /// Runs until the current tick reaches `tick` (or a pause).
