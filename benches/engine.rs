@@ -144,6 +144,9 @@ fn files_and_printing(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("load", n), |b| {
             b.iter(|| read_log(&bytes, "bench", &LoadOptions::default()).map(|(l, _)| l.len()))
         });
+        g.bench_function(BenchmarkId::new("export_parquet", n), |b| {
+            b.iter(|| tickcascade::dataset::write_parquet(&[&log], Vec::new()).map(|v| v.len()))
+        });
         let q = EventQuery::new(&log);
         g.bench_function(BenchmarkId::new("print_cascade", n), |b| {
             b.iter(|| {

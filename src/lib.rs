@@ -16,6 +16,8 @@
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
 //! - [`analytics`]: track/page/identify/alias/consent/reset as `analytics.*`
 //!   events; identity, sessions, consent, filters, plugins (destinations).
+//! - [`dataset`]: logs as Parquet (one row per event) for DuckDB, Polars, Spark.
+//! - [`sweep`]: many seeded runs in parallel, one Hive partition per run.
 //! - [`delivery`]: sending analytics (or any events) to a Mixpanel-style
 //!   collector with retries, batching, a durable spool.
 //! - [`export`]: cascades as Graphviz DOT, Mermaid, Chrome trace JSON and a
@@ -47,6 +49,7 @@
 pub mod analytics;
 mod bus;
 pub mod cli;
+pub mod dataset;
 pub mod delivery;
 mod event;
 pub mod export;
@@ -57,6 +60,7 @@ mod log;
 mod query;
 pub mod replay;
 pub mod sim;
+pub mod sweep;
 mod view;
 
 pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};

@@ -11,19 +11,22 @@ use std::io::Write;
 use std::ops::Bound;
 use std::path::PathBuf;
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 enum Format {
     Dot,
     Html,
     Trace,
     Mermaid,
+    /// One row per event (all the logs given), for DuckDB, Polars, Spark.
+    Parquet,
 }
 
 #[derive(Args, Debug)]
 pub(crate) struct ExportArgs {
-    /// The log (JSONL), or - for stdin.
-    log: PathBuf,
-    /// dot (Graphviz), html (a self-contained viewer), trace (Perfetto / chrome://tracing), mermaid.
+    /// The log (JSONL), or - for stdin; parquet takes several.
+    #[arg(required = true)]
+    logs: Vec<PathBuf>,
+    /// dot (Graphviz), html (a self-contained viewer), trace (Perfetto / chrome://tracing), mermaid, parquet.
     #[arg(long, value_enum)]
     format: Format,
     /// Write here instead of stdout.
@@ -49,8 +52,38 @@ fn export_error(e: ExportError) -> CliError {
     }
 }
 
+fn parquet(args: &ExportArgs) -> Result<(), CliError> {
+    let Some(path) = &args.output else {
+        return Err(CliError::NotFound(
+            "--format parquet needs -o FILE (Parquet is binary)".into(),
+        ));
+    };
+    let mut logs = Vec::new();
+    for p in &args.logs {
+        logs.push(input::read(p, &args.read)?);
+    }
+    let refs: Vec<&crate::EventLog> = logs.iter().collect();
+    let fail =
+        |e: String| CliError::Output(std::io::Error::other(format!("{}: {e}", path.display())));
+    let file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
+    crate::dataset::write_parquet(&refs, std::io::BufWriter::new(file))
+        .map_err(|e| fail(e.to_string()))?
+        .flush()
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
 pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let log = input::read(&args.log, &args.read)?;
+    if args.format == Format::Parquet {
+        return parquet(args);
+    }
+    if args.logs.len() > 1 {
+        return Err(CliError::NotFound(
+            "only --format parquet takes more than one log".into(),
+        ));
+    }
+    let log_path = &args.logs[0];
+    let log = input::read(log_path, &args.read)?;
     let selection = Selection {
         root: args.root.as_deref().map(EventId::from),
         ticks: args.ticks,
@@ -68,8 +101,9 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
         Format::Dot => write_dot(&log, &chosen, &mut sink)?,
         Format::Mermaid => write_mermaid(&log, &chosen, &mut sink).map_err(export_error)?,
         Format::Trace => write_trace(&log, &chosen, &mut sink)?,
+        Format::Parquet => {}
         Format::Html => {
-            let title = format!("{} — tickcascade", args.log.display());
+            let title = format!("{} — tickcascade", log_path.display());
             write_html(&log, &chosen, &title, &mut sink)?;
         }
     }

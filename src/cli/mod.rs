@@ -11,6 +11,7 @@ mod export;
 mod input;
 mod query;
 mod stats;
+mod sweep;
 mod validate;
 mod view;
 
@@ -48,8 +49,10 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Send a saved log's analytics (or matching) events to a collector.
     Deliver(deliver::DeliverArgs),
-    /// Draw cascades: Graphviz DOT, Mermaid, Chrome trace JSON, or an HTML viewer.
+    /// Draw cascades (DOT, Mermaid, Chrome trace, HTML) or write Parquet.
     Export(export::ExportArgs),
+    /// Run a demo for many seeds in parallel into a Parquet dataset.
+    Sweep(sweep::SweepArgs),
 }
 
 /// How every subcommand reads its log.
@@ -134,6 +137,7 @@ where
         Command::Diff(a) => diff::run(&a, &mut out),
         Command::Deliver(a) => deliver::run(&a, &mut out),
         Command::Export(a) => export::run(&a, &mut out),
+        Command::Sweep(a) => sweep::run(&a, &mut out),
     }
     .and_then(|()| out.flush().map_err(CliError::Output));
     match result {

@@ -1,0 +1,128 @@
+//! Sweeps: many seeded runs of a simulation in parallel, each written as
+//! it finishes to `OUT/run=SEED/` (`log.jsonl`, `part-0.parquet`, then a
+//! `_SUCCESS` marker). A run with its marker is skipped on restart; one
+//! without is redone. Nothing shared sits at the dataset's root, so shards
+//! (`--shard I/N`) run on different machines merge by copying directories.
+
+use crate::EventLog;
+use crate::dataset::write_parquet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// What to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepPlan {
+    /// Seeds `start..end` (end excluded).
+    pub seeds: std::ops::Range<u64>,
+    /// `(i, n)`: only the seeds whose position in the range, modulo n, is i − 1.
+    pub shard: Option<(u64, u64)>,
+    /// Runs at once.
+    pub jobs: usize,
+    pub out: PathBuf,
+}
+
+impl SweepPlan {
+    /// The seeds this shard runs, in order.
+    pub fn seeds(&self) -> Vec<u64> {
+        self.seeds
+            .clone()
+            .enumerate()
+            .filter(|(pos, _)| match self.shard {
+                Some((i, n)) if n > 0 => (*pos as u64) % n == i.saturating_sub(1),
+                _ => true,
+            })
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    /// The directory of one run (a Hive partition).
+    pub fn run_dir(&self, seed: u64) -> PathBuf {
+        self.out.join(format!("run={seed}"))
+    }
+}
+
+/// Counts so far (shared by the workers; read by a progress display).
+#[derive(Debug, Default)]
+pub struct SweepProgress {
+    pub done: AtomicUsize,
+    pub skipped: AtomicUsize,
+    pub failed: AtomicUsize,
+    pub events: AtomicU64,
+}
+
+/// How a sweep ended.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub done: usize,
+    pub skipped: usize,
+    pub events: u64,
+    /// Seeds that failed, with why (their directories have no marker).
+    pub failures: Vec<(u64, String)>,
+}
+
+fn write_run(dir: &Path, log: &EventLog) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    log.save_to_file(dir.join("log.jsonl"))
+        .map_err(|e| e.to_string())?;
+    let tmp = dir.join(".part-0.parquet.tmp");
+    let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    let file = write_parquet(&[log], file).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    file.sync_all().map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, dir.join("part-0.parquet")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("_SUCCESS"), b"").map_err(|e| e.to_string())
+}
+
+/// Runs every seed of the plan not already marked done, `jobs` at a time,
+/// calling `simulate(seed)` for the finished log and `tick` after each run.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    simulate: &(dyn Fn(u64) -> Result<EventLog, String> + Sync),
+    tick: &(dyn Fn(&SweepProgress) + Sync),
+) -> SweepReport {
+    let seeds = plan.seeds();
+    let next = AtomicUsize::new(0);
+    let progress = SweepProgress::default();
+    let failures = Mutex::new(Vec::new());
+    let jobs = plan.jobs.clamp(1, seeds.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&seed) = seeds.get(k) else {
+                        return;
+                    };
+                    let dir = plan.run_dir(seed);
+                    if dir.join("_SUCCESS").exists() {
+                        progress.skipped.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        match simulate(seed)
+                            .and_then(|log| write_run(&dir, &log).map(|()| log.len()))
+                        {
+                            Ok(n) => {
+                                progress.events.fetch_add(n as u64, Ordering::Relaxed);
+                                progress.done.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(e) => {
+                                progress.failed.fetch_add(1, Ordering::Relaxed);
+                                if let Ok(mut f) = failures.lock() {
+                                    f.push((seed, e));
+                                }
+                            }
+                        }
+                    }
+                    tick(&progress);
+                }
+            });
+        }
+    });
+    let mut failures = failures.into_inner().unwrap_or_default();
+    failures.sort();
+    SweepReport {
+        done: progress.done.load(Ordering::Relaxed),
+        skipped: progress.skipped.load(Ordering::Relaxed),
+        events: progress.events.load(Ordering::Relaxed),
+        failures,
+    }
+}
