@@ -69,10 +69,10 @@ pub fn select(log: &EventLog, selection: &Selection) -> Result<Vec<usize>, Expor
                 .event_by_id(id)
                 .ok_or_else(|| ExportError::UnknownRoot(id.to_string()))?;
             let mut mark = vec![false; log.len()];
-            let base = log.events().as_ptr() as usize;
-            let size = std::mem::size_of::<crate::Event>();
             for e in EventQuery::new(log).cascade(root) {
-                mark[(e as *const crate::Event as usize - base) / size] = true;
+                if let Some(i) = log.position_of_ref(e) {
+                    mark[i] = true;
+                }
             }
             Some(mark)
         }
@@ -240,8 +240,6 @@ pub fn write_trace(log: &EventLog, selected: &[usize], out: &mut impl Write) -> 
     let mut track: HashMap<usize, usize> = HashMap::new();
     let mut tracks: Vec<(usize, String)> = Vec::new();
     let mut track_of_root: HashMap<usize, usize> = HashMap::new();
-    let base = events.as_ptr() as usize;
-    let size = std::mem::size_of::<crate::Event>();
     for (tick, members) in by_tick(log, selected) {
         for (k, i) in members.into_iter().enumerate() {
             ts.insert(
@@ -249,7 +247,7 @@ pub fn write_trace(log: &EventLog, selected: &[usize], out: &mut impl Write) -> 
                 tick.saturating_mul(TRACE_TICK_US).saturating_add(k as i64),
             );
             let root = cascade_root(log, &events[i]);
-            let r = (root as *const crate::Event as usize - base) / size;
+            let r = log.position_of_ref(root).unwrap_or(i);
             let next = tracks.len() + 1;
             let t = *track_of_root.entry(r).or_insert_with(|| {
                 tracks.push((next, format!("{} {}", root.event_type(), root.id())));

@@ -324,6 +324,14 @@ impl EventLog {
         self.irregular_ids.get(id).map(|&i| i as usize)
     }
 
+    /// The position of `e` when it is one of this log's own events (by
+    /// address, not by id: ids may repeat).
+    pub(crate) fn position_of_ref(&self, e: &Event) -> Option<usize> {
+        let size = std::mem::size_of::<Event>();
+        let offset = (e as *const Event as usize).checked_sub(self.events.as_ptr() as usize)?;
+        (offset % size == 0 && offset / size < self.events.len()).then_some(offset / size)
+    }
+
     /// The position of the first holder of the event's parent id.
     pub(crate) fn parent_position(&self, position: usize) -> Option<usize> {
         match self.parent_pos.get(position) {

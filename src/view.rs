@@ -324,6 +324,13 @@ impl<'a, W: Write> Printer<'a, W> {
     }
 }
 
+/// Positions of the events at `tick`, in log order.
+fn members_of(log: &EventLog, tick: i64) -> Vec<u32> {
+    log.events_at_tick(tick)
+        .filter_map(|e| log.position_of_ref(e).map(|i| i as u32))
+        .collect()
+}
+
 impl<'a> EventQuery<'a> {
     /// Eventure's `print_event_cascade`: every tick, its roots and their
     /// same-tick cascades.
@@ -341,14 +348,7 @@ impl<'a> EventQuery<'a> {
         sink: W,
         options: &ViewOptions,
     ) -> io::Result<()> {
-        let members: Vec<u32> = self
-            .log
-            .events()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.tick() == tick)
-            .map(|(i, _)| i as u32)
-            .collect();
+        let members = members_of(self.log, tick);
         let mut p = Printer::new(self.log, sink, options);
         if !members.is_empty() {
             p.tick_box(tick, &members)?;
@@ -364,14 +364,7 @@ impl<'a> EventQuery<'a> {
         sink: W,
         options: &ViewOptions,
     ) -> io::Result<()> {
-        let members: Vec<u32> = self
-            .log
-            .events()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| e.tick() == root.tick())
-            .map(|(i, _)| i as u32)
-            .collect();
+        let members = members_of(self.log, root.tick());
         let layout = TickLayout::new(self.log, &members);
         let mut p = Printer::new(self.log, sink, options);
         p.tree(root, &layout, 1)?;
