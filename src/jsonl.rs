@@ -871,7 +871,7 @@ pub enum SyncPolicy {
 
 enum Target {
     File(BufWriter<File>),
-    Stream(BufWriter<Box<dyn Write + Send>>),
+    Stream(BufWriter<Box<dyn Write + Send + Sync>>),
 }
 
 /// Appends each event to a file as it is logged (attach it with
@@ -908,7 +908,7 @@ impl LiveWriter {
     }
 
     /// Writes to any stream (flushed per tick; nothing to fsync).
-    pub fn to_stream(stream: Box<dyn Write + Send>) -> LiveWriter {
+    pub fn to_stream(stream: Box<dyn Write + Send + Sync>) -> LiveWriter {
         LiveWriter {
             target: Target::Stream(BufWriter::with_capacity(64 * 1024, stream)),
             sync: SyncPolicy::FlushPerTick,

@@ -178,6 +178,13 @@ impl TypeTable {
     }
 }
 
+// The threading model promises these (docs/ARCHITECTURE.md).
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<EventLog>();
+    shareable::<Event>();
+};
+
 /// The event log.
 ///
 /// ```

@@ -3,25 +3,10 @@
 
 mod common;
 
-use common::{assert_same, fixture, read_fixture};
+use common::{SCENARIOS, assert_same, fixture, read_fixture};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-
-const SCENARIOS: &[&str] = &[
-    "spec_example",
-    "values",
-    "orphans",
-    "duplicates",
-    "empty",
-    "chain50",
-    "multi_roots",
-    "cycles",
-    "type_hashes",
-    "bus_program",
-    "game",
-    "noncanonical",
-];
 
 fn run(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tickcascade"))

@@ -5,6 +5,23 @@ pub mod collector;
 
 use std::path::PathBuf;
 
+/// The scenarios `tests/fixtures/make_fixtures.py` records with Eventure
+/// (`nonfinite` needs `allow_nan`; callers add it where they load with it).
+pub const SCENARIOS: &[&str] = &[
+    "spec_example",
+    "values",
+    "orphans",
+    "duplicates",
+    "empty",
+    "chain50",
+    "multi_roots",
+    "cycles",
+    "type_hashes",
+    "bus_program",
+    "game",
+    "noncanonical",
+];
+
 /// A file under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
