@@ -4,6 +4,7 @@
 //! shared behind `Arc`s). Data is kept as canonical JSON text, the bytes
 //! Eventure writes for it, and decoded on demand with [`Event::data_as`].
 
+pub(crate) use crate::data::Data;
 use crate::id::{EventId, IdHash};
 use crate::json::float::{NonFinite, write_float};
 use crate::json::ser::{DataError, write_canonical};
@@ -129,20 +130,6 @@ impl fmt::Display for Timestamp {
         let mut s = String::new();
         self.push_json(&mut s);
         f.write_str(&s)
-    }
-}
-
-/// Event data: canonical JSON text (what Python's `json.dumps` writes).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Data(Arc<str>);
-
-impl Data {
-    pub(crate) fn from_canonical(text: &str) -> Data {
-        Data(Arc::from(text))
-    }
-
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
     }
 }
 

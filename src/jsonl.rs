@@ -7,7 +7,7 @@
 //! file Eventure wrote re-saves byte for byte. Every error names the source,
 //! the 1-based line and the column.
 
-use crate::event::{Data, Event, EventType, Timestamp};
+use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::scan::{Number, ScanBuffers, ScanError, ScanErrorKind, Scanner};
 use crate::log::{EventLog, FastMap};
@@ -688,7 +688,7 @@ impl Loader {
             tick,
             timestamp,
             kind,
-            data: Data::from_canonical(&self.buffers.data),
+            data: self.log.store_data(&self.buffers.data),
             id,
             parent: parent.map(|p| EventId::from(&*p)),
         };

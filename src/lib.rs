@@ -9,6 +9,7 @@
 //! # Layout
 //! - [`event`](Event): `Event`, `EventType`, `Timestamp`.
 //! - `id`: `EventId` and Eventure's id algorithm.
+//! - `data`: event data text in shared append-only chunks (`DataArena`).
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
@@ -49,6 +50,7 @@
 pub mod analytics;
 mod bus;
 pub mod cli;
+mod data;
 pub mod dataset;
 pub mod delivery;
 mod event;

@@ -5,7 +5,8 @@
 //! holder of each id, children of each id, positions of each type. Ticks
 //! only move forward through [`EventLog::advance_tick`].
 
-use crate::event::{Data, Event, EventType, Timestamp};
+use crate::data::DataArena;
+use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::ser::{DataError, write_canonical};
 use crate::jsonl::LiveWriter;
@@ -224,6 +225,8 @@ pub struct EventLog {
     added_this_tick: i64,
     live: Option<LiveWriter>,
     scratch: String,
+    /// Where the data of events this log creates is stored.
+    arena: DataArena,
 }
 
 impl std::fmt::Debug for EventLog {
@@ -453,7 +456,7 @@ impl EventLog {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
         let written = write_canonical(data, &mut text);
-        let data = written.map(|()| Data::from_canonical(&text));
+        let data = written.map(|()| self.arena.push(&text));
         self.scratch = text;
         let data = data?;
         let type_index = self.types.intern(event_type, &mut self.counters);
@@ -471,6 +474,11 @@ impl EventLog {
             parent: parent.cloned(),
         };
         Ok((self.append(event, type_index), type_index))
+    }
+
+    /// Copies canonical data text into this log's data storage.
+    pub(crate) fn store_data(&mut self, text: &str) -> crate::data::Data {
+        self.arena.push(text)
     }
 
     /// The index of a type name in this log's type table.
