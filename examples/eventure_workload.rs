@@ -104,6 +104,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let file_bytes = std::fs::metadata(&path)?.len();
     let (load_s, loaded) = timed(|| EventLog::load_from_file(&path));
     assert_eq!(loaded?.len(), log.len());
+    if let Ok(keep) = std::env::var("KEEP_LOG") {
+        std::fs::copy(&path, keep)?;
+    }
     std::fs::remove_dir_all(&dir)?;
     let mut out = serde_json::json!({
         "events": log.len(),

@@ -84,9 +84,9 @@ impl Data {
         }
     }
 
-    /// The chunk's address: events with the same one share a chunk, their
-    /// texts in log order at increasing offsets.
-    pub(crate) fn chunk_addr(&self) -> usize {
+    /// The chunk's address (events with the same one share a chunk).
+    #[cfg(test)]
+    fn chunk_addr(&self) -> usize {
         self.chunk.ptr.as_ptr() as usize
     }
 }
@@ -125,7 +125,8 @@ impl DataArena {
             Some(c) if c.cap - self.used >= n => c,
             _ => {
                 self.used = 0;
-                self.chunk.insert(Arc::new(Chunk::with_capacity(CHUNK_BYTES)))
+                self.chunk
+                    .insert(Arc::new(Chunk::with_capacity(CHUNK_BYTES)))
             }
         };
         // SAFETY: `used + n <= cap`, and bytes at and above `used` belong to

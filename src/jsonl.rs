@@ -836,8 +836,19 @@ impl EventLog {
     }
 
     /// Saves as JSONL. The file is written beside its final name and renamed
-    /// over it, so readers never see half a file.
+    /// over it, so readers never see half a file (no fsync: see
+    /// [`save_to_file_with`](Self::save_to_file_with)).
     pub fn save_to_file(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.save_to_file_with(path, &SaveOptions::default())
+    }
+
+    /// Saves as JSONL with `options` (e.g. fsync before the rename, so the
+    /// file also survives a power loss).
+    pub fn save_to_file_with(
+        &self,
+        path: impl AsRef<Path>,
+        options: &SaveOptions,
+    ) -> io::Result<()> {
         let path = path.as_ref();
         let with_path = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
         let mut tmp_name = path
@@ -849,7 +860,8 @@ impl EventLog {
         let result = File::create(&tmp).and_then(|f| {
             let mut w = BufWriter::with_capacity(256 * 1024, f);
             write_log(self, &mut w)?;
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()
+            let f = w.into_inner().map_err(|e| e.into_error())?;
+            if options.fsync { f.sync_all() } else { Ok(()) }
         });
         if let Err(e) = result.and_then(|()| std::fs::rename(&tmp, path)) {
             let _ = std::fs::remove_file(&tmp);
@@ -857,6 +869,25 @@ impl EventLog {
         }
         Ok(())
     }
+}
+
+/// How [`EventLog::save_to_file_with`] saves.
+///
+/// ```
+/// use tickcascade::{EventLog, SaveOptions};
+/// let dir = std::env::temp_dir().join(format!("tc-save-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// EventLog::new().save_to_file_with(dir.join("log.jsonl"), &SaveOptions { fsync: true })?;
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SaveOptions {
+    /// fsync the file before renaming it over the target (durable across a
+    /// power loss or OS crash, at the disk's speed). Off by default, as in
+    /// Eventure: the rename alone already keeps a crashed process from
+    /// leaving half a file.
+    pub fsync: bool,
 }
 
 /// When a live writer makes its lines durable.

@@ -11,6 +11,7 @@
 //! - `id`: `EventId` and Eventure's id algorithm.
 //! - `data`: event data text in shared append-only chunks (`DataArena`).
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
+//! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
@@ -64,6 +65,7 @@ pub mod replay;
 pub mod sim;
 pub mod sweep;
 mod view;
+mod wall_clock;
 
 pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};
 pub use event::{Event, EventType, Timestamp};
@@ -71,7 +73,7 @@ pub use id::EventId;
 pub use json::ser::DataError;
 pub use jsonl::{
     LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning,
-    SyncPolicy, load_file, read_log, read_log_from, write_log,
+    SaveOptions, SyncPolicy, load_file, read_log, read_log_from, write_log,
 };
 pub use log::{Clock, EventLog};
 pub use query::EventQuery;

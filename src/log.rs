@@ -10,9 +10,9 @@ use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::ser::{DataError, write_canonical};
 use crate::jsonl::LiveWriter;
+use crate::wall_clock::WallClock;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -227,6 +227,7 @@ pub struct EventLog {
     scratch: String,
     /// Where the data of events this log creates is stored.
     arena: DataArena,
+    wall: WallClock,
 }
 
 impl std::fmt::Debug for EventLog {
@@ -395,14 +396,9 @@ impl EventLog {
         self.ticks_ordered
     }
 
-    fn now(&self) -> Timestamp {
+    fn now(&mut self) -> Timestamp {
         match self.clock {
-            Clock::Wall => {
-                let micros = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map_or(0, |d| d.as_micros() as i64);
-                Timestamp::from_secs(micros as f64 / 1e6)
-            }
+            Clock::Wall => Timestamp::from_secs(self.wall.now_micros() as f64 / 1e6),
             Clock::Steps {
                 start_micros,
                 step_micros,

@@ -75,11 +75,25 @@ impl<'a> EventQuery<'a> {
 
     fn by_canonical_data(&self, key: &str, wanted: &str) -> Vec<&'a Event> {
         let filter = DataFilter::new(key, wanted);
-        self.log
-            .events()
-            .iter()
-            .filter(|e| filter.matches(e))
-            .collect()
+        let events = self.log.events();
+        let scan = |part: &'a [Event]| -> Vec<&'a Event> {
+            part.iter().filter(|e| filter.matches(e)).collect()
+        };
+        // Large logs are scanned in two halves on two threads (the data
+        // test is all there is to do per event).
+        if events.len() < PARALLEL_SCAN_MIN || available_threads() < 2 {
+            return scan(events);
+        }
+        let (front, back) = events.split_at(events.len() / 2);
+        std::thread::scope(|s| {
+            let back = s.spawn(|| scan(back));
+            let mut out = scan(front);
+            match back.join() {
+                Ok(rest) => out.extend(rest),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            out
+        })
     }
 
     /// The number of events on the longest parent chain (following parents
@@ -191,6 +205,14 @@ impl<'a> EventQuery<'a> {
             })
             .collect()
     }
+}
+
+/// From this many events on, data scans use a second thread.
+const PARALLEL_SCAN_MIN: usize = 32 * 1024;
+
+fn available_threads() -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// "Data key equals value" with Eventure's equality, ready to test events.

@@ -5,6 +5,7 @@
 //! (`--shard I/N`) run on different machines merge by copying directories.
 
 use crate::EventLog;
+use crate::SaveOptions;
 use crate::dataset::write_parquet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -63,7 +64,8 @@ pub struct SweepReport {
 
 fn write_run(dir: &Path, log: &EventLog) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    log.save_to_file(dir.join("log.jsonl"))
+    // fsynced: `_SUCCESS` promises the files are whole, even after a power loss.
+    log.save_to_file_with(dir.join("log.jsonl"), &SaveOptions { fsync: true })
         .map_err(|e| e.to_string())?;
     let tmp = dir.join(".part-0.parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;

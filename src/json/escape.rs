@@ -40,7 +40,16 @@ fn push_escaped_char(out: &mut String, c: char) {
 }
 
 /// Appends `s` as a quoted JSON string, escaped as Python writes it.
+#[inline]
 pub(crate) fn write_json_str(out: &mut String, s: &str) {
+    // Short plain strings (keys, names) are the common case: one copy.
+    if s.len() <= 32 && s.bytes().all(is_plain) {
+        out.reserve(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     out.push('"');
     write_json_str_body(out, s);
     out.push('"');
