@@ -145,30 +145,54 @@ impl EventId {
     }
 }
 
-fn parse_int(s: &str, allow_minus: bool) -> Option<&str> {
-    let digits = if allow_minus {
-        s.strip_prefix('-').unwrap_or(s)
-    } else {
-        s
-    };
-    let canonical = !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-        && s != "-0";
-    canonical.then_some(s)
+/// Canonical decimal digits at `b[*i..]` (no leading zero unless the
+/// number is 0), accumulated by `step` (which fails on overflow).
+#[inline]
+fn digits(b: &[u8], i: &mut usize, step: impl Fn(u64, u64) -> Option<u64>) -> Option<u64> {
+    let start = *i;
+    let mut v = 0u64;
+    while let Some(&d) = b.get(*i).filter(|d| d.is_ascii_digit()) {
+        v = step(v, u64::from(d - b'0'))?;
+        *i += 1;
+    }
+    let n = *i - start;
+    (n == 1 || (n > 1 && b[start] != b'0')).then_some(v)
 }
 
-/// `(tick, hash, seq)` of text of the generated shape, at full width.
+/// `(tick, hash, seq)` of text of the generated shape, at full width:
+/// `-?DIGITS-LETTERS-DIGITS`, numbers canonical (no `-0`, no leading zeros),
+/// up to four letters `A`-`F`. One pass over the bytes.
 fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
-    // tick: an optional '-' then digits, up to the next '-'.
-    let body_start = usize::from(s.starts_with('-'));
-    let first_dash = body_start + s[body_start..].find('-')?;
-    let tick: i64 = parse_int(&s[..first_dash], true)?.parse().ok()?;
-    let rest = &s[first_dash + 1..];
-    let second_dash = rest.find('-')?;
-    let hash = IdHash::parse(&rest[..second_dash])?;
-    let seq: u64 = parse_int(&rest[second_dash + 1..], false)?.parse().ok()?;
-    Some((tick, hash, seq))
+    let b = s.as_bytes();
+    let negative = b.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    // Magnitudes up to 2^63 (i64::MIN's) are representable.
+    let magnitude = digits(b, &mut i, |v, d| {
+        v.checked_mul(10)?.checked_add(d).filter(|&v| v <= 1 << 63)
+    })?;
+    let tick = if negative {
+        if magnitude == 0 {
+            return None; // "-0"
+        }
+        (magnitude as i64).wrapping_neg()
+    } else {
+        i64::try_from(magnitude).ok()?
+    };
+    if b.get(i) != Some(&b'-') {
+        return None;
+    }
+    i += 1;
+    let letters = i;
+    while b.get(i).is_some_and(|c| (b'A'..=b'F').contains(c)) {
+        i += 1;
+    }
+    let hash = IdHash::parse(&s[letters..i])?;
+    if b.get(i) != Some(&b'-') {
+        return None;
+    }
+    i += 1;
+    let seq = digits(b, &mut i, |v, d| v.checked_mul(10)?.checked_add(d))?;
+    (i == b.len()).then_some((tick, hash, seq))
 }
 
 fn parse_parts(s: &str) -> Option<Repr> {
@@ -271,5 +295,47 @@ mod tests {
             assert_eq!(id.to_string(), s);
         }
         assert_ne!(EventId::from("1-A-1"), EventId::from("1-A-2"));
+        for s in [
+            "9223372036854775808-A-1",
+            "-9223372036854775809-A-1",
+            "1-A-18446744073709551616",
+        ] {
+            assert!(parse_wide(s).is_none(), "{s}");
+        }
+        assert_eq!(
+            parse_wide("-9223372036854775808-A-1").map(|p| p.0),
+            Some(i64::MIN)
+        );
+    }
+
+    /// The straightforward reading of the shape, to check the one-pass parser against.
+    fn parse_wide_by_pieces(s: &str) -> Option<(i64, IdHash, u64)> {
+        fn parse_int(s: &str, allow_minus: bool) -> Option<&str> {
+            let digits = if allow_minus {
+                s.strip_prefix('-').unwrap_or(s)
+            } else {
+                s
+            };
+            let canonical = !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && (digits == "0" || !digits.starts_with('0'))
+                && s != "-0";
+            canonical.then_some(s)
+        }
+        let body_start = usize::from(s.starts_with('-'));
+        let first_dash = body_start + s[body_start..].find('-')?;
+        let tick: i64 = parse_int(&s[..first_dash], true)?.parse().ok()?;
+        let rest = &s[first_dash + 1..];
+        let second_dash = rest.find('-')?;
+        let hash = IdHash::parse(&rest[..second_dash])?;
+        let seq: u64 = parse_int(&rest[second_dash + 1..], false)?.parse().ok()?;
+        Some((tick, hash, seq))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn one_pass_parsing_agrees_with_the_pieces(s in "-?[0-9]{0,21}-?[A-G]{0,5}-?[0-9]{0,21}[-x]?") {
+            proptest::prop_assert_eq!(parse_wide(&s), parse_wide_by_pieces(&s));
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! file Eventure wrote re-saves byte for byte. Every error names the source,
 //! the 1-based line and the column.
 
-use crate::event::{Event, EventType, Timestamp};
+use crate::event::{Event, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::scan::{Number, ScanBuffers, ScanError, ScanErrorKind, Scanner};
 use crate::log::{EventLog, FastMap};
@@ -295,7 +295,10 @@ impl<'a> LineParser<'a, '_> {
             return None;
         }
         self.data.clear();
-        sc.value_into(self.data).ok()?;
+        match sc.canonical_value() {
+            Some(text) => self.data.push_str(text),
+            None => sc.value_into(self.data).ok()?,
+        }
         let string_or_null = |sc: &mut Scanner<'a>| -> Option<Option<Cow<'a, str>>> {
             if sc.eat(b"null") {
                 Some(None)
@@ -523,7 +526,6 @@ pub(crate) struct Loader {
     strict: Option<StrictState>,
     max_tick: i64,
     line_no: usize,
-    kinds: FastMap<String, EventType>,
     /// When set, bad lines are recorded here and skipped instead of failing.
     problems: Option<Vec<LoadError>>,
     /// Drop a torn last line instead of failing (lenient).
@@ -544,7 +546,6 @@ impl Loader {
             strict: (options.mode == LoadMode::Strict).then(StrictState::default),
             max_tick: 0,
             line_no: 0,
-            kinds: FastMap::default(),
             problems: None,
             tolerate_torn: options.mode == LoadMode::Lenient,
             stopped: false,
@@ -666,14 +667,8 @@ impl Loader {
                 return self.fail(err);
             }
         };
-        let kind = match self.kinds.get(&*event_type) {
-            Some(k) => k.clone(),
-            None => {
-                let k = EventType::new(&event_type);
-                self.kinds.insert(event_type.into_owned(), k.clone());
-                k
-            }
-        };
+        let type_index = self.log.intern_type(&event_type);
+        let kind = self.log.type_at(type_index).clone();
         let id = match id {
             Some(text) => EventId::from(&*text),
             None => {
@@ -699,7 +694,7 @@ impl Loader {
             self.fail(err)?;
         }
         self.max_tick = self.max_tick.max(tick);
-        self.log.push(event);
+        self.log.push_typed(event, type_index);
         Ok(())
     }
 
@@ -735,42 +730,48 @@ pub(crate) fn feed_reader(
     mut progress: impl FnMut(u64),
 ) -> Result<(), LoadError> {
     const CHUNK: usize = 1 << 20;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    // Zeroed once, then reused: the unfinished line moves to the front and
+    // the next read fills the rest (the buffer doubles for longer lines).
+    let mut buf: Vec<u8> = vec![0; CHUNK];
+    let mut len = 0;
     let mut start = 0;
     let mut eof = false;
     let mut total = 0u64;
     loop {
-        while let Some(i) = memchr::memchr2(b'\n', b'\r', &buf[start..]) {
+        let data = &buf[..len];
+        while let Some(i) = memchr::memchr2(b'\n', b'\r', &data[start..]) {
             let at = start + i;
-            if buf[at] == b'\r' && at + 1 == buf.len() && !eof {
+            if data[at] == b'\r' && at + 1 == len && !eof {
                 break; // a \r\n may straddle the chunk boundary
             }
-            let skip = if buf[at] == b'\r' && buf.get(at + 1) == Some(&b'\n') {
+            let skip = if data[at] == b'\r' && data.get(at + 1) == Some(&b'\n') {
                 2
             } else {
                 1
             };
-            loader.line(&buf[start..at], true)?;
+            loader.line(&data[start..at], true)?;
             start = at + skip;
         }
         if eof {
-            if start < buf.len() {
-                loader.line(&buf[start..], false)?;
+            if start < len {
+                loader.line(&data[start..], false)?;
             }
             return Ok(());
         }
-        buf.drain(..start);
+        buf.copy_within(start..len, 0);
+        len -= start;
         start = 0;
-        let filled = buf.len();
-        buf.resize(filled + CHUNK, 0);
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
         let n = loop {
-            match reader.read(&mut buf[filled..]) {
+            match reader.read(&mut buf[len..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(loader.read_error(e)),
             }
         };
-        buf.truncate(filled + n);
+        len += n;
         total += n as u64;
         progress(total);
         eof = n == 0;

@@ -159,6 +159,13 @@ impl TypeTable {
         i
     }
 
+    fn intern_name(&mut self, name: &str, counters: &mut Counters) -> u32 {
+        match self.by_name.get(name) {
+            Some(&i) => i,
+            None => self.add(EventType::new(name), counters),
+        }
+    }
+
     fn intern_kind(&mut self, kind: &EventType, counters: &mut Counters) -> u32 {
         if let Some(&i) = self.by_name.get(kind.as_str()) {
             return i;
@@ -491,8 +498,28 @@ impl EventLog {
             kind: self.types.slots[type_index as usize].kind.clone(),
             ..event
         };
+        self.push_typed(event, type_index)
+    }
+
+    /// The index of `name` in this log's type table, adding it if new.
+    pub(crate) fn intern_type(&mut self, name: &str) -> u32 {
+        self.types.intern_name(name, &mut self.counters)
+    }
+
+    /// The interned type at `index` (from [`intern_type`](Self::intern_type)).
+    pub(crate) fn type_at(&self, index: u32) -> &EventType {
+        &self.types.slots[index as usize].kind
+    }
+
+    /// `push` for an event whose type is this log's type `type_index`.
+    pub(crate) fn push_typed(&mut self, event: Event, type_index: u32) -> &Event {
         if let Some((tick, hash, seq)) = event.id.parts() {
-            let slot = self.counters.slot(hash);
+            let own = &self.types.slots[type_index as usize];
+            let slot = if own.kind.hash() == hash {
+                own.counter
+            } else {
+                self.counters.slot(hash)
+            };
             let counter = self.counters.at(slot, hash, tick);
             counter.next = counter.next.max(seq.saturating_add(1));
         }

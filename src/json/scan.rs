@@ -372,8 +372,13 @@ impl<'a> Scanner<'a> {
     }
 
     /// `NaN`, `Infinity` or `-Infinity` at the cursor.
+    #[inline]
     fn non_finite(&mut self) -> Result<Option<f64>> {
         let rest = &self.src[self.pos..];
+        match rest {
+            [b'N' | b'I', ..] | [b'-', b'I', ..] => {}
+            _ => return Ok(None),
+        }
         let (token, v): (&'static str, f64) = if rest.starts_with(b"NaN") {
             ("NaN", f64::NAN)
         } else if rest.starts_with(b"Infinity") {
@@ -388,6 +393,125 @@ impl<'a> Scanner<'a> {
         }
         self.pos += token.len();
         Ok(Some(v))
+    }
+
+    /// The value at the cursor, when its text is already canonical (exactly
+    /// what [`value_into`](Self::value_into) would write): consumed and
+    /// returned as it is. `None` (cursor unmoved) for anything this quick
+    /// check does not vouch for: floats, escapes, non-ASCII, objects of more
+    /// than 16 keys, nesting past 32 levels, any deviation. Files written by
+    /// Eventure or this crate mostly pass, and skip re-encoding.
+    pub(crate) fn canonical_value(&mut self) -> Option<&'a str> {
+        const MAX_DEPTH: usize = 32;
+        const MAX_KEYS: usize = 16;
+        let s = &self.src[self.pos..];
+        let mut i = 0;
+        // Open containers (true: object), and per open object the keys seen.
+        let mut objects = [false; MAX_DEPTH];
+        let mut depth = 0;
+        let mut keys: [(u32, u32); MAX_KEYS] = [(0, 0); MAX_KEYS];
+        let mut key_starts = [0u8; MAX_DEPTH];
+        let mut nkeys = 0usize;
+        // A plain string at `i`: its end, or None.
+        let plain_string = |i: usize| -> Option<usize> {
+            if s.get(i) != Some(&b'"') {
+                return None;
+            }
+            let mut j = i + 1;
+            loop {
+                match *s.get(j)? {
+                    b'"' => return Some(j + 1),
+                    b'\\' => return None,
+                    0x20..=0x7e => j += 1,
+                    _ => return None,
+                }
+            }
+        };
+        // A key at `i` (of the innermost object), then `": "`: the value's start.
+        let mut key = |i: usize, first: u8, nkeys: &mut usize| -> Option<usize> {
+            let end = plain_string(i)?;
+            let text = &s[i..end];
+            let first = usize::from(first);
+            if keys[first..*nkeys]
+                .iter()
+                .any(|&(a, b)| &s[a as usize..b as usize] == text)
+                || *nkeys == MAX_KEYS
+            {
+                return None; // a duplicate (Python keeps the last), or too many to check
+            }
+            keys[*nkeys] = (i as u32, end as u32);
+            *nkeys += 1;
+            (s.get(end..end + 2)? == b": ").then_some(end + 2)
+        };
+        'value: loop {
+            match *s.get(i)? {
+                open @ (b'{' | b'[') => {
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    if s.get(i + 1) == Some(&close) {
+                        i += 2;
+                    } else {
+                        if depth == MAX_DEPTH {
+                            return None;
+                        }
+                        objects[depth] = open == b'{';
+                        key_starts[depth] = nkeys as u8;
+                        depth += 1;
+                        i += 1;
+                        if open == b'{' {
+                            i = key(i, key_starts[depth - 1], &mut nkeys)?;
+                        }
+                        continue 'value;
+                    }
+                }
+                b'"' => i = plain_string(i)?,
+                b't' if s[i..].starts_with(b"true") => i += 4,
+                b'f' if s[i..].starts_with(b"false") => i += 5,
+                b'n' if s[i..].starts_with(b"null") => i += 4,
+                b'-' | b'0'..=b'9' => {
+                    let start = i;
+                    i += usize::from(s[i] == b'-');
+                    let digits = i;
+                    while s.get(i).is_some_and(u8::is_ascii_digit) {
+                        i += 1;
+                    }
+                    let n = i - digits;
+                    let canonical = match n {
+                        0 => false,
+                        1 => !(s[digits] == b'0' && digits > start), // not "-0"
+                        _ => s[digits] != b'0' && n <= MAX_INT_DIGITS,
+                    };
+                    // Floats go the long way (their text must be Python's repr).
+                    if !canonical || matches!(s.get(i), Some(b'.' | b'e' | b'E')) {
+                        return None;
+                    }
+                }
+                _ => return None,
+            }
+            // After a value: close containers, or go on to the next item.
+            loop {
+                if depth == 0 {
+                    let text = &self.text[self.pos..self.pos + i];
+                    self.pos += i;
+                    return Some(text);
+                }
+                let object = objects[depth - 1];
+                match s.get(i) {
+                    Some(b',') if s.get(i + 1) == Some(&b' ') => {
+                        i += 2;
+                        if object {
+                            i = key(i, key_starts[depth - 1], &mut nkeys)?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if object => {}
+                    Some(b']') if !object => {}
+                    _ => return None,
+                }
+                i += 1;
+                depth -= 1;
+                nkeys = usize::from(key_starts[depth]);
+            }
+        }
     }
 
     /// Scans one complete value at the cursor and appends its canonical
@@ -539,6 +663,87 @@ mod tests {
 
     fn canon(s: &str) -> String {
         canonicalize(s, true).unwrap_or_else(|e| panic!("{s}: {e:?}"))
+    }
+
+    /// What `canonical_value` vouches for must be what `value_into` writes,
+    /// and it must stop where `value_into` stops.
+    fn check_canonical_value(text: &str) -> std::result::Result<(), String> {
+        let mut quick = Scanner::new(text, false);
+        let Some(verbatim) = quick.canonical_value() else {
+            return Ok(());
+        };
+        let mut slow = Scanner::new(text, false);
+        let mut out = String::new();
+        slow.value_into(&mut out)
+            .map_err(|e| format!("{text:?}: vouched for, but value_into fails: {e:?}"))?;
+        if verbatim != out || quick.offset() != slow.offset() {
+            return Err(format!("{text:?}: {verbatim:?} vs {out:?}"));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn canonical_values_are_taken_verbatim_and_others_are_not() {
+        for text in [
+            r#"{"i": 0, "tick": 5, "name": "hero"}"#,
+            r#"[1, [], {}, {"a": [true, false, null]}]"#,
+            r#"{"a": {"a": 1}, "b": 2} tail"#,
+            "-12",
+        ] {
+            let mut sc = Scanner::new(text, false);
+            assert!(sc.canonical_value().is_some(), "{text}");
+            check_canonical_value(text).unwrap();
+        }
+        for text in [
+            r#"{"a": 1, "a": 2}"#,
+            r#"{"a":1}"#,
+            r#"{"a": 1.5}"#,
+            r#"["\u00e9"]"#,
+            "-0",
+            "01",
+            r#"{"a": 1,"b": 2}"#,
+            "[1, 2",
+            "\"caf\u{e9}\"",
+        ] {
+            let mut sc = Scanner::new(text, false);
+            assert!(sc.canonical_value().is_none(), "{text}");
+            assert_eq!(sc.offset(), 0);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn canonical_value_agrees_with_value_into(
+            text in r#"[\[\]{}"a-c0-9 ,:.\-e\\]{0,40}"#,
+        ) {
+            check_canonical_value(&text).map_err(proptest::test_runner::TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn canonical_value_agrees_on_real_shapes(
+            v in proptest::collection::vec((0u8..6, 0u32..3), 0..12),
+        ) {
+            // Build nested canonical-looking text from a small grammar.
+            let mut text = String::new();
+            let mut open: Vec<char> = Vec::new();
+            for (op, k) in v {
+                let after_item = matches!(text.chars().last(), Some('0'..='9' | '"' | ']' | '}' | 'e'));
+                if after_item && !open.is_empty() { text.push_str(", "); }
+                if open.last() == Some(&'}') && (after_item || text.ends_with('{')) {
+                    text.push_str(&format!("\"k{k}\": "));
+                }
+                match op {
+                    0 => { text.push('{'); open.push('}'); }
+                    1 => { text.push('['); open.push(']'); }
+                    2 => text.push_str(&k.to_string()),
+                    3 => text.push_str("\"s\""),
+                    4 => text.push_str("true"),
+                    _ => if let Some(c) = open.pop() { text.push(c) },
+                }
+            }
+            while let Some(c) = open.pop() { text.push(c); }
+            check_canonical_value(&text).map_err(proptest::test_runner::TestCaseError::fail)?;
+        }
     }
 
     #[test]
