@@ -212,6 +212,8 @@ pub struct Context<'a, S> {
     state: &'a mut S,
     subs: &'a Subscriptions<S>,
     current: &'a Event,
+    /// Where `current` is in the log, when it was logged by this bus.
+    current_at: Option<usize>,
     depth: usize,
     max_depth: usize,
 }
@@ -224,7 +226,17 @@ impl<S> Context<'_, S> {
         data: &T,
     ) -> Result<Event, PublishError> {
         let parent = self.current.id().clone();
-        self.publish_with_parent(event_type, data, Some(&parent))
+        publish_at(
+            self.log,
+            self.state,
+            self.subs,
+            self.depth + 1,
+            self.max_depth,
+            event_type,
+            data,
+            Some(&parent),
+            self.current_at,
+        )
     }
 
     /// Publishes an event with no parent.
@@ -252,6 +264,7 @@ impl<S> Context<'_, S> {
             event_type,
             data,
             parent,
+            None,
         )
     }
 
@@ -291,6 +304,7 @@ fn publish_at<S, T: Serialize + ?Sized>(
     event_type: &str,
     data: &T,
     parent: Option<&EventId>,
+    parent_at: Option<usize>,
 ) -> Result<Event, PublishError> {
     if depth > max_depth {
         return Err(PublishError::DepthLimit {
@@ -298,10 +312,11 @@ fn publish_at<S, T: Serialize + ?Sized>(
             limit: max_depth,
         });
     }
-    let (position, type_index) = log.add_new(event_type, data, parent)?;
+    let (position, type_index) = log.add_new(event_type, data, parent, parent_at)?;
     let event = log.events()[position].clone();
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-        dispatch_at(log, state, subs, depth, max_depth, &event, Some(type_index));
+        let at = Some((position, type_index));
+        dispatch_at(log, state, subs, depth, max_depth, &event, at);
     });
     Ok(event)
 }
@@ -313,8 +328,11 @@ fn dispatch_at<S>(
     depth: usize,
     max_depth: usize,
     event: &Event,
-    type_index: Option<u32>,
+    logged: Option<(usize, u32)>,
 ) {
+    let type_index = logged
+        .map(|(_, t)| t)
+        .or_else(|| log.type_index(event.event_type()));
     let plan = subs.plan(event.event_type(), type_index);
     for &h in plan.iter() {
         if let Some(handler) = &subs.handlers[h as usize] {
@@ -323,6 +341,7 @@ fn dispatch_at<S>(
                 state: &mut *state,
                 subs,
                 current: event,
+                current_at: logged.map(|(p, _)| p),
                 depth,
                 max_depth,
             };
@@ -442,13 +461,13 @@ impl<S> EventBus<S> {
             event_type,
             data,
             parent,
+            None,
         )
     }
 
     /// Delivers an event to the handlers without logging it.
     pub fn dispatch(&mut self, event: &Event) {
         let max = self.config.max_depth;
-        let type_index = self.log.type_index(event.event_type());
         dispatch_at(
             &mut self.log,
             &mut self.state,
@@ -456,7 +475,7 @@ impl<S> EventBus<S> {
             1,
             max,
             event,
-            type_index,
+            None,
         );
     }
 

@@ -427,13 +427,22 @@ impl EventLog {
         }
     }
 
-    fn next_id(&mut self, tick: i64, type_index: u32) -> EventId {
+    /// A fresh id for an event of type `type_index` about to be appended
+    /// at `position`, registered as held there. Fresh ids are unique: the
+    /// counter is past every id of the shape seen.
+    fn next_id(&mut self, tick: i64, type_index: u32, position: u32) -> EventId {
         let slot = &self.types.slots[type_index as usize];
         let (counter, hash) = (slot.counter, slot.kind.hash());
         let counter = self.counters.at(counter, hash, tick);
         let seq = counter.next;
         counter.next = seq.saturating_add(1);
-        EventId::generated(tick, hash, seq)
+        let id = EventId::generated(tick, hash, seq);
+        if seq == counter.dense.len() as u64 + 1 && id.parts().is_some() {
+            counter.dense.push(position);
+        } else {
+            self.irregular_ids.insert(id.clone(), position);
+        }
+        id
     }
 
     /// Logs a new event at the current tick, stamped by the clock, with a
@@ -444,17 +453,20 @@ impl EventLog {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, DataError> {
-        let (position, _) = self.add_new(event_type, data, parent)?;
+        let (position, _) = self.add_new(event_type, data, parent, None)?;
         Ok(&self.events[position])
     }
 
     /// `add_event`, returning the position and the type's index (the bus
-    /// dispatches from them).
+    /// dispatches from them). `parent_at`: where the parent is, when the
+    /// caller knows (the bus does for a child of the event it dispatches);
+    /// it is checked against the id before it is used.
     pub(crate) fn add_new<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
         data: &T,
         parent: Option<&EventId>,
+        parent_at: Option<usize>,
     ) -> Result<(usize, u32), DataError> {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
@@ -463,20 +475,21 @@ impl EventLog {
         self.scratch = text;
         let data = data?;
         let type_index = self.types.intern(event_type, &mut self.counters);
-        let kind = self.types.slots[type_index as usize].kind.clone();
         let tick = self.current_tick;
-        let id = self.next_id(tick, type_index);
+        let position = self.events.len() as u32;
+        let id = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
         let event = Event {
             tick,
             timestamp,
-            kind,
+            kind: self.types.slots[type_index as usize].kind.clone(),
             data,
             id,
             parent: parent.cloned(),
         };
-        Ok((self.append(event, type_index), type_index))
+        let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
+        Ok((self.append(event, type_index, Some(parent_at)), type_index))
     }
 
     /// Copies canonical data text into this log's data storage.
@@ -523,11 +536,15 @@ impl EventLog {
             let counter = self.counters.at(slot, hash, tick);
             counter.next = counter.next.max(seq.saturating_add(1));
         }
-        let position = self.append(event, type_index);
+        let position = self.append(event, type_index, None);
         &self.events[position]
     }
 
-    fn append(&mut self, event: Event, type_index: u32) -> usize {
+    /// Appends and indexes an event. `fresh`: `None` for an event from
+    /// outside (its id still to be registered); `Some(parent_at)` for one
+    /// made by `add_new` (id registered already), with its parent's
+    /// position when known.
+    fn append(&mut self, event: Event, type_index: u32, fresh: Option<Option<usize>>) -> usize {
         let position = self.events.len();
         let pos32 = position as u32;
         if let Some(last) = self.events.last() {
@@ -541,19 +558,22 @@ impl EventLog {
         if let Some(live) = &mut self.live {
             live.append(&event);
         }
-        let id = event.id.clone();
-        let parent = event.parent.clone();
-        self.events.push(event);
-        if self.register_id(&id, pos32, type_index) && !self.unresolved.is_empty() {
+        let first_holder = match fresh {
+            Some(_) => true,
+            None => self.register_id(&event.id, pos32, type_index),
+        };
+        if first_holder && !self.unresolved.is_empty() {
             // Children that named this id before any event held it.
-            if let Some(waiting) = self.unresolved.remove(&id) {
+            if let Some(waiting) = self.unresolved.remove(&event.id) {
                 for c in waiting {
                     self.link(c, pos32);
                 }
             }
         }
+        let parent = event.parent.clone();
+        self.events.push(event);
         if let Some(parent) = parent {
-            match self.position_of(&parent) {
+            match fresh.flatten().or_else(|| self.position_of(&parent)) {
                 Some(q) => self.link(pos32, q as u32),
                 None => self.unresolved.entry(parent).or_default().push(pos32),
             }
@@ -671,6 +691,20 @@ mod tests {
             (a.as_str(), b.as_str(), c.as_str()),
             ("0-FEAF-1", "0-FEAF-2", "1-FEAF-1")
         );
+    }
+
+    #[test]
+    fn a_parent_position_hint_is_used_only_when_it_holds_the_parent() {
+        let mut log = EventLog::new();
+        let a = log.add_event("a", &(), None).unwrap().id().clone();
+        let b = log.add_event("b", &(), None).unwrap().id().clone();
+        // A wrong hint (position 1 holds b, not a) is ignored.
+        let (c, _) = log.add_new("c", &(), Some(&a), Some(1)).unwrap();
+        let (d, _) = log.add_new("d", &(), Some(&b), Some(1)).unwrap();
+        assert_eq!(log.parent_position(c), Some(0));
+        assert_eq!(log.parent_position(d), Some(1));
+        assert_eq!(log.children_of(&a).count(), 1);
+        assert_eq!(log.children_of(&b).count(), 1);
     }
 
     #[test]
