@@ -102,8 +102,8 @@ impl<'a> EventQuery<'a> {
     pub fn max_depth(&self) -> usize {
         let events = self.log.events();
         let parent_of = |i: usize| self.log.parent_position(i);
-        // 0 = not yet known.
-        let mut depth = vec![0usize; events.len()];
+        // 0 = not yet known. (u32: a chain is at most as long as the log.)
+        let mut depth = vec![0u32; events.len()];
         let mut on_path = vec![false; events.len()];
         let mut path: Vec<usize> = Vec::new();
         let mut best = 0;
@@ -119,7 +119,7 @@ impl<'a> EventQuery<'a> {
                 if on_path[i] {
                     // A cycle: its members all get its length.
                     let k = path.iter().rposition(|&p| p == i).unwrap_or(0);
-                    let len = path.len() - k;
+                    let len = (path.len() - k) as u32;
                     for &p in &path[k..] {
                         depth[p] = len;
                         on_path[p] = false;
@@ -139,7 +139,29 @@ impl<'a> EventQuery<'a> {
             }
             best = best.max(depth[start]);
         }
-        best
+        best as usize
+    }
+
+    /// `roots(None).len()`, without materializing the list (tick by tick
+    /// when ticks are in order, as in every log a bus writes).
+    pub(crate) fn root_count(&self) -> usize {
+        if !self.log.ticks_ordered() {
+            return self.roots(None).len();
+        }
+        let events = self.log.events();
+        let mut members: Vec<u32> = Vec::new();
+        let mut count = 0;
+        let mut i = 0;
+        while i < events.len() {
+            let t = events[i].tick();
+            members.clear();
+            while i < events.len() && events[i].tick() == t {
+                members.push(i as u32);
+                i += 1;
+            }
+            count += TickLayout::new(self.log, &members).roots.len();
+        }
+        count
     }
 
     /// Events at tick `t`, in log order.
