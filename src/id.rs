@@ -36,6 +36,21 @@ impl IdHash {
         hash
     }
 
+    /// Up to four letters `A`-`F` (already checked to be such).
+    #[inline]
+    fn from_letters(s: &[u8]) -> Option<IdHash> {
+        if s.len() > 4 {
+            return None;
+        }
+        let mut bytes = [0; 4];
+        bytes[..s.len()].copy_from_slice(s);
+        Some(IdHash {
+            bytes,
+            len: s.len() as u8,
+        })
+    }
+
+    #[cfg(test)]
     fn parse(s: &str) -> Option<IdHash> {
         if s.len() > 4 || !s.bytes().all(|b| (b'A'..=b'F').contains(&b)) {
             return None;
@@ -146,17 +161,20 @@ impl EventId {
 }
 
 /// Canonical decimal digits at `b[*i..]` (no leading zero unless the
-/// number is 0), accumulated by `step` (which fails on overflow).
+/// number is 0) that fit in a u64; moves `i` past them.
 #[inline]
-fn digits(b: &[u8], i: &mut usize, step: impl Fn(u64, u64) -> Option<u64>) -> Option<u64> {
+fn digits(b: &[u8], i: &mut usize) -> Option<u64> {
     let start = *i;
     let mut v = 0u64;
-    while let Some(&d) = b.get(*i).filter(|d| d.is_ascii_digit()) {
-        v = step(v, u64::from(d - b'0'))?;
+    while let Some(d) = b.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
         *i += 1;
     }
     let n = *i - start;
-    (n == 1 || (n > 1 && b[start] != b'0')).then_some(v)
+    let canonical = n == 1 || (n > 1 && b[start] != b'0');
+    // Up to 19 digits cannot overflow; 20 may (compare with u64::MAX).
+    let fits = n < 20 || (n == 20 && &b[start..*i] <= b"18446744073709551615".as_slice());
+    (canonical && fits).then_some(v)
 }
 
 /// `(tick, hash, seq)` of text of the generated shape, at full width:
@@ -167,9 +185,7 @@ fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
     let negative = b.first() == Some(&b'-');
     let mut i = usize::from(negative);
     // Magnitudes up to 2^63 (i64::MIN's) are representable.
-    let magnitude = digits(b, &mut i, |v, d| {
-        v.checked_mul(10)?.checked_add(d).filter(|&v| v <= 1 << 63)
-    })?;
+    let magnitude = digits(b, &mut i).filter(|&v| v <= 1 << 63)?;
     let tick = if negative {
         if magnitude == 0 {
             return None; // "-0"
@@ -183,15 +199,15 @@ fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
     }
     i += 1;
     let letters = i;
-    while b.get(i).is_some_and(|c| (b'A'..=b'F').contains(c)) {
+    while i - letters <= 4 && b.get(i).is_some_and(|c| c.wrapping_sub(b'A') < 6) {
         i += 1;
     }
-    let hash = IdHash::parse(&s[letters..i])?;
+    let hash = IdHash::from_letters(&b[letters..i])?;
     if b.get(i) != Some(&b'-') {
         return None;
     }
     i += 1;
-    let seq = digits(b, &mut i, |v, d| v.checked_mul(10)?.checked_add(d))?;
+    let seq = digits(b, &mut i)?;
     (i == b.len()).then_some((tick, hash, seq))
 }
 

@@ -99,6 +99,36 @@ pub(crate) struct Scanner<'a> {
 
 type Result<T> = std::result::Result<T, ScanError>;
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The length of the run at the start of `s` of bytes that stand for
+/// themselves inside a canonical JSON string: printable ASCII other than
+/// `"` and `\\` (0x20..=0x7e). Eight bytes at a time.
+#[inline]
+pub(crate) fn plain_run(s: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = s.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Flags: `"`, `\\`, below 0x20, 0x7f, or 0x80 and up. Only the lowest
+        // flag is used, and each test is exact at its lowest hit.
+        let quote =
+            (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
+        let slash = (w ^ (ONES * 0x5c)).wrapping_sub(ONES) & !(w ^ (ONES * 0x5c));
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
+        let flags = (quote | slash | control | del | w) & HIGHS;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+        .unwrap_or(s.len() - i)
+}
+
 impl<'a> Scanner<'a> {
     pub(crate) fn new(text: &'a str, allow_nan: bool) -> Self {
         Scanner {
@@ -190,14 +220,16 @@ impl<'a> Scanner<'a> {
         self.pos = pos.min(self.src.len());
     }
 
-    /// Consumes `literal` if the text continues with it exactly.
+    /// Consumes `literal` if the text continues with it exactly. (Of a
+    /// size known when compiled, so the comparison is a few loads.)
     #[inline]
-    pub(crate) fn eat(&mut self, literal: &[u8]) -> bool {
-        if self.src[self.pos..].starts_with(literal) {
-            self.pos += literal.len();
-            true
-        } else {
-            false
+    pub(crate) fn eat<const N: usize>(&mut self, literal: &[u8; N]) -> bool {
+        match self.src.get(self.pos..self.pos + N) {
+            Some(next) if next == literal => {
+                self.pos += N;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -209,7 +241,8 @@ impl<'a> Scanner<'a> {
             return self.expected("a string");
         }
         let start = self.pos + 1;
-        let mut i = start;
+        let mut i = start + plain_run(&self.src[start..]);
+        // Past the plain run: non-ASCII text is still taken as it is.
         while let Some(&b) = self.src.get(i) {
             if b == b'"' {
                 self.pos = i + 1;
@@ -238,13 +271,7 @@ impl<'a> Scanner<'a> {
         out.push('"');
         loop {
             let run_start = self.pos;
-            while let Some(&b) = self.src.get(self.pos) {
-                if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
-                    self.pos += 1;
-                } else {
-                    break;
-                }
-            }
+            self.pos += plain_run(&self.src[run_start..]);
             out.push_str(&self.text[run_start..self.pos]);
             let Some(b) = self.peek() else {
                 return self.err(ScanErrorKind::UnexpectedEnd("the closing '\"' of a string"));
@@ -417,15 +444,8 @@ impl<'a> Scanner<'a> {
             if s.get(i) != Some(&b'"') {
                 return None;
             }
-            let mut j = i + 1;
-            loop {
-                match *s.get(j)? {
-                    b'"' => return Some(j + 1),
-                    b'\\' => return None,
-                    0x20..=0x7e => j += 1,
-                    _ => return None,
-                }
-            }
+            let j = i + 1 + plain_run(&s[i + 1..]);
+            (s.get(j) == Some(&b'"')).then_some(j + 1)
         };
         // A key at `i` (of the innermost object), then `": "`: the value's start.
         let mut key = |i: usize, first: u8, nkeys: &mut usize| -> Option<usize> {
@@ -680,6 +700,35 @@ mod tests {
             return Err(format!("{text:?}: {verbatim:?} vs {out:?}"));
         }
         Ok(())
+    }
+
+    #[test]
+    fn plain_runs_stop_at_the_first_byte_needing_care() {
+        for (text, want) in [
+            ("", 0),
+            ("abc", 3),
+            ("abcdefgh", 8),
+            ("abcdefghij\"", 10),
+            ("ab\\cdefghijkl", 2),
+            ("abcdefg\u{1}", 7),
+            ("abcdefgh\u{7f}", 8),
+            ("abcdefghijkl\u{e9}", 12),
+            ("\u{1f}\"", 0),
+            (" ~!#", 4),
+        ] {
+            assert_eq!(plain_run(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_run_agrees_with_a_byte_loop(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            let want = bytes
+                .iter()
+                .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+                .unwrap_or(bytes.len());
+            proptest::prop_assert_eq!(plain_run(&bytes), want);
+        }
     }
 
     #[test]
