@@ -6,7 +6,7 @@
 //! cargo run --release --example eventure_workload -- 100 1000 [--print]
 //! ```
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::time::Instant;
 use tickcascade::{EventBus, EventLog, EventQuery, ViewOptions};
 
@@ -17,7 +17,7 @@ const TYPES: [&str; 4] = [
     "item.pickup",
 ];
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct Root<'a> {
     i: u64,
     tick: u64,
@@ -39,7 +39,8 @@ struct Counts {
 fn build(ticks: u64, per_tick: u64) -> (EventLog, Counts) {
     let mut bus = EventBus::with_state(EventLog::new(), Counts::default());
     bus.subscribe("combat.attack", |ctx, e| {
-        let i = e.data_as::<Root>().map_or(0, |r| r.i);
+        // Eventure's `e.data["i"]`: only that member is decoded.
+        let i = e.data_get::<u64>("i").ok().flatten().unwrap_or(0);
         ctx.publish("combat.damage", &Damage { amount: i % 20 })
             .expect("finite data");
     });

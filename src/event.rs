@@ -225,6 +225,37 @@ impl Event {
         serde_json::from_str(self.data.as_str())
     }
 
+    /// One top-level member of the data, decoded on its own (nothing else
+    /// is parsed): Eventure's `event.data[key]`. `Ok(None)` when the data
+    /// is not an object or has no such key.
+    ///
+    /// ```
+    /// use tickcascade::EventLog;
+    /// use serde_json::json;
+    /// let mut log = EventLog::new();
+    /// let e = log.add_event("combat.attack", &json!({"target": "orc", "power": 7}), None)?;
+    /// assert_eq!(e.data_get::<u64>("power")?, Some(7));
+    /// assert_eq!(e.data_get::<&str>("target")?, Some("orc"));
+    /// assert_eq!(e.data_get::<u64>("speed")?, None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn data_get<'de, T: Deserialize<'de>>(
+        &'de self,
+        key: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        let mut escaped = String::new();
+        let key_body = if crate::json::scan::plain_run(key.as_bytes()) == key.len() {
+            key
+        } else {
+            crate::json::escape::write_json_str_body(&mut escaped, key);
+            &escaped
+        };
+        match crate::json::tokens::member_value(self.data.as_str(), key_body) {
+            Some(value) => serde_json::from_str(value).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// The event as one line of Eventure's JSONL (no newline).
     pub fn to_json(&self) -> String {
         let mut out = String::with_capacity(96 + self.data.as_str().len());

@@ -99,6 +99,27 @@ pub(crate) fn for_each_member<'a>(text: &'a str, mut f: impl FnMut(&'a str, &'a 
     }
 }
 
+/// The value text of the member whose key body (the key as written, without
+/// quotes) is `key_body`, in a canonical object; `None` when `text` is not an
+/// object or has no such member. Stops at the member (canonical objects
+/// hold each key once).
+pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str> {
+    let mut tokens = Tokens::new(text);
+    if tokens.next() != Some(Token::Open(true)) {
+        return None;
+    }
+    loop {
+        let Some(Token::Str(key)) = tokens.next() else {
+            return None;
+        };
+        let value_start = tokens.pos;
+        skip_value(&mut tokens);
+        if key == key_body {
+            return Some(text[value_start..tokens.pos].trim_start_matches([' ', ':']));
+        }
+    }
+}
+
 /// Advances past one whole value.
 fn skip_value(tokens: &mut Tokens<'_>) {
     let mut depth = 0usize;
@@ -117,6 +138,16 @@ fn skip_value(tokens: &mut Tokens<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_one_member_without_the_rest() {
+        let text = r#"{"a": [1, {"b": 2}], "b": "x", "c\"d": null}"#;
+        assert_eq!(member_value(text, "a"), Some(r#"[1, {"b": 2}]"#));
+        assert_eq!(member_value(text, "b"), Some(r#""x""#));
+        assert_eq!(member_value(text, r#"c\"d"#), Some("null"));
+        assert_eq!(member_value(text, "z"), None);
+        assert_eq!(member_value("[1]", "a"), None);
+    }
 
     #[test]
     fn splits_canonical_text() {
