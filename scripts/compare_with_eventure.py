@@ -26,8 +26,7 @@ def run_json(cmd):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def medians(cmd, runs):
-    results = [run_json(cmd) for _ in range(runs)]
+def median_of(results):
     merged = dict(results[0])
     for k in COLUMNS + ["peak_rss_bytes"]:
         vals = [r[k] for r in results if k in r]
@@ -56,11 +55,17 @@ def main():
     header = "| size | events | " + " | ".join(c[:-2] for c in COLUMNS) + " | peak RSS (MB) |"
     print(header)
     print("|" + "---|" * (len(COLUMNS) + 3))
+    results = {}
     for size in args.sizes.split(","):
         t, e = size.split("x")
         print_flag = ["--print"] if size == "10x1000" else []
-        theirs = medians([sys.executable, args.eventure_script, t, e] + print_flag, args.runs)
-        ours = medians([ours_bin, t, e, "--print"], args.runs)
+        # Interleaved, so that a slow spell of a shared machine hits both sides.
+        their_runs, our_runs = [], []
+        for _ in range(args.runs):
+            their_runs.append(run_json([sys.executable, args.eventure_script, t, e] + print_flag))
+            our_runs.append(run_json([ours_bin, t, e, "--print"]))
+        theirs, ours = median_of(their_runs), median_of(our_runs)
+        results[size] = ours
         assert theirs["events"] == ours["events"], (theirs["events"], ours["events"])
         assert theirs["counts"] == ours["counts"], (theirs["counts"], ours["counts"])
         for who, r in (("Eventure", theirs), ("tickcascade", ours)):
@@ -74,6 +79,12 @@ def main():
                 ratios.append("—")
         rss = theirs["peak_rss_bytes"] / ours["peak_rss_bytes"]
         print(f"| {size} ratio | | " + " | ".join(ratios) + f" | {rss:.1f}× less |")
+    small, large = results.get("100x1000"), results.get("100x10000")
+    if small and large:
+        cells = [f"{large[c] / small[c]:.1f}×" if c in small and c in large and small[c] > 0 else "—"
+                 for c in COLUMNS]
+        print("\nScaling, tickcascade 100x10000 / 100x1000 (10× the events): "
+              + ", ".join(f"{c[:-2]} {v}" for c, v in zip(COLUMNS, cells)))
 
 
 if __name__ == "__main__":

@@ -330,8 +330,16 @@ impl<'a> LineParser<'a, '_> {
     }
 
     fn parse(&mut self) -> Result<Fields<'a>, LineError> {
+        // A line in Eventure's layout holds no NUL byte (strings are
+        // checked for control characters), so only other lines look.
         if let Some(fields) = self.parse_canonical() {
             return Ok(fields);
+        }
+        if let Some(at) = memchr::memchr(0, self.scanner.bytes()) {
+            return Err(LineError {
+                offset: Some(at),
+                kind: LoadErrorKind::Binary,
+            });
         }
         self.scanner.seek(0);
         self.data.clear();
@@ -626,10 +634,6 @@ impl Loader {
             self.report.blank_lines += 1;
             return Ok(());
         }
-        if let Some(at) = memchr::memchr(0, raw) {
-            let err = self.error(text, Some(at), LoadErrorKind::Binary);
-            return self.fail(err);
-        }
         let buffers = &mut self.buffers;
         let mut parser = LineParser {
             scanner: Scanner::with_buffers(
@@ -658,7 +662,8 @@ impl Loader {
         buffers.scan = parser.scanner.into_buffers();
         let (tick, timestamp, event_type, id, parent) = match parsed {
             Ok(p) => p,
-            Err(e) if torn_ok => {
+            // Binary input is an error even on a last line.
+            Err(e) if torn_ok && !matches!(e.kind, LoadErrorKind::Binary) => {
                 self.torn(&e.kind.to_string());
                 return Ok(());
             }

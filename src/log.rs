@@ -136,6 +136,10 @@ struct TypeTable {
     /// Recently interned names by address and length (type names are mostly
     /// string literals): a hit is confirmed by comparing the text.
     recent: [(usize, usize, u32); 8],
+    /// Recently interned names by a hash of their last bytes (for names read
+    /// from files, whose addresses change line by line); hits are confirmed
+    /// by comparing the text.
+    by_tail: [u32; 16],
 }
 
 impl TypeTable {
@@ -160,10 +164,24 @@ impl TypeTable {
     }
 
     fn intern_name(&mut self, name: &str, counters: &mut Counters) -> u32 {
-        match self.by_name.get(name) {
+        let b = name.as_bytes();
+        let tail = match b.len().checked_sub(8) {
+            Some(at) => u64::from_le_bytes(b[at..].try_into().unwrap_or([0; 8])),
+            None => b.iter().fold(0u64, |w, &c| w << 8 | u64::from(c)),
+        };
+        let way = ((tail ^ b.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize;
+        let i = self.by_tail[way];
+        if let Some(slot) = self.slots.get(i as usize)
+            && crate::json::scan::same_bytes(slot.kind.as_str().as_bytes(), b)
+        {
+            return i;
+        }
+        let i = match self.by_name.get(name) {
             Some(&i) => i,
             None => self.add(EventType::new(name), counters),
-        }
+        };
+        self.by_tail[way] = i;
+        i
     }
 
     fn intern_kind(&mut self, kind: &EventType, counters: &mut Counters) -> u32 {

@@ -102,6 +102,24 @@ type Result<T> = std::result::Result<T, ScanError>;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
+/// `a == b` for short slices without a call to `memcmp` (two overlapping
+/// loads compare 4 to 16 bytes exactly).
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
+    match n {
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        _ => a == b,
+    }
+}
+
 /// The length of the run at the start of `s` of bytes that stand for
 /// themselves inside a canonical JSON string: printable ASCII other than
 /// `"` and `\\` (0x20..=0x7e). Eight bytes at a time.
@@ -213,6 +231,11 @@ impl<'a> Scanner<'a> {
 
     pub(crate) fn offset(&self) -> usize {
         self.pos
+    }
+
+    /// The whole text being scanned.
+    pub(crate) fn bytes(&self) -> &'a [u8] {
+        self.src
     }
 
     /// Moves the cursor (to re-scan a line another way).
@@ -454,7 +477,7 @@ impl<'a> Scanner<'a> {
             let first = usize::from(first);
             if keys[first..*nkeys]
                 .iter()
-                .any(|&(a, b)| &s[a as usize..b as usize] == text)
+                .any(|&(a, b)| same_bytes(&s[a as usize..b as usize], text))
                 || *nkeys == MAX_KEYS
             {
                 return None; // a duplicate (Python keeps the last), or too many to check
@@ -700,6 +723,14 @@ mod tests {
             return Err(format!("{text:?}: {verbatim:?} vs {out:?}"));
         }
         Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_bytes_is_equality(a in proptest::collection::vec(0u8..3, 0..20), b in proptest::collection::vec(0u8..3, 0..20)) {
+            proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
+            proptest::prop_assert!(same_bytes(&a, &a));
+        }
     }
 
     #[test]
