@@ -10,6 +10,7 @@
 use crate::event::{Event, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::scan::{Number, ScanBuffers, ScanError, ScanErrorKind, Scanner};
+use crate::json::top_keys::TopKeys;
 use crate::log::{EventLog, FastMap};
 use std::borrow::Cow;
 use std::fmt;
@@ -239,6 +240,8 @@ struct Fields<'a> {
     timestamp: Option<Timestamp>,
     event_type: Option<Cow<'a, str>>,
     has_data: bool,
+    /// Where the data's top-level keys are, when the quick path saw them.
+    data_keys: TopKeys,
     id: Option<Option<Cow<'a, str>>>,
     parent: Option<Option<Cow<'a, str>>>,
 }
@@ -295,10 +298,16 @@ impl<'a> LineParser<'a, '_> {
             return None;
         }
         self.data.clear();
-        match sc.canonical_value() {
-            Some(text) => self.data.push_str(text),
-            None => sc.value_into(self.data).ok()?,
-        }
+        let data_keys = match sc.canonical_value() {
+            Some((text, keys)) => {
+                self.data.push_str(text);
+                keys
+            }
+            None => {
+                sc.value_into(self.data).ok()?;
+                TopKeys::UNKNOWN
+            }
+        };
         let string_or_null = |sc: &mut Scanner<'a>| -> Option<Option<Cow<'a, str>>> {
             if sc.eat(b"null") {
                 Some(None)
@@ -324,6 +333,7 @@ impl<'a> LineParser<'a, '_> {
             timestamp: Some(timestamp),
             event_type: Some(event_type),
             has_data: true,
+            data_keys,
             id: Some(id),
             parent: Some(parent),
         })
@@ -348,6 +358,7 @@ impl<'a> LineParser<'a, '_> {
             timestamp: None,
             event_type: None,
             has_data: false,
+            data_keys: TopKeys::UNKNOWN,
             id: None,
             parent: None,
         };
@@ -657,10 +668,11 @@ impl Loader {
                 event_type,
                 f.id.flatten(),
                 f.parent.flatten(),
+                f.data_keys,
             ))
         });
         buffers.scan = parser.scanner.into_buffers();
-        let (tick, timestamp, event_type, id, parent) = match parsed {
+        let (tick, timestamp, event_type, id, parent, data_keys) = match parsed {
             Ok(p) => p,
             // Binary input is an error even on a last line.
             Err(e) if torn_ok && !matches!(e.kind, LoadErrorKind::Binary) => {
@@ -699,7 +711,7 @@ impl Loader {
             self.fail(err)?;
         }
         self.max_tick = self.max_tick.max(tick);
-        self.log.push_typed(event, type_index);
+        self.log.push_typed(event, type_index, data_keys);
         Ok(())
     }
 

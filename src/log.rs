@@ -8,7 +8,8 @@
 use crate::data::DataArena;
 use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
-use crate::json::ser::{DataError, write_canonical};
+use crate::json::ser::{DataError, write_canonical_keyed};
+use crate::json::top_keys::TopKeys;
 use crate::jsonl::LiveWriter;
 use crate::wall_clock::WallClock;
 use serde::Serialize;
@@ -252,6 +253,8 @@ pub struct EventLog {
     scratch: String,
     /// Where the data of events this log creates is stored.
     arena: DataArena,
+    /// Per event: where its data's top-level keys are (for data queries).
+    top_keys: Vec<TopKeys>,
     wall: WallClock,
 }
 
@@ -397,6 +400,14 @@ impl EventLog {
         }
     }
 
+    /// Where the top-level keys of the data of the event at `position` are.
+    pub(crate) fn top_keys(&self, position: usize) -> TopKeys {
+        self.top_keys
+            .get(position)
+            .copied()
+            .unwrap_or(TopKeys::UNKNOWN)
+    }
+
     /// Types in the order each first appears, with the positions of their events.
     pub(crate) fn type_positions(&self) -> impl Iterator<Item = (&EventType, &[u32])> {
         let mut slots: Vec<&TypeSlot> = self
@@ -488,10 +499,10 @@ impl EventLog {
     ) -> Result<(usize, u32), DataError> {
         let mut text = std::mem::take(&mut self.scratch);
         text.clear();
-        let written = write_canonical(data, &mut text);
-        let data = written.map(|()| self.arena.push(&text));
+        let written = write_canonical_keyed(data, &mut text);
+        let data = written.map(|keys| (self.arena.push(&text), keys));
         self.scratch = text;
-        let data = data?;
+        let (data, keys) = data?;
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
@@ -507,6 +518,7 @@ impl EventLog {
             parent: parent.cloned(),
         };
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
+        self.top_keys.push(keys);
         Ok((self.append(event, type_index, Some(parent_at)), type_index))
     }
 
@@ -529,7 +541,7 @@ impl EventLog {
             kind: self.types.slots[type_index as usize].kind.clone(),
             ..event
         };
-        self.push_typed(event, type_index)
+        self.push_typed(event, type_index, TopKeys::UNKNOWN)
     }
 
     /// The index of `name` in this log's type table, adding it if new.
@@ -542,8 +554,10 @@ impl EventLog {
         &self.types.slots[index as usize].kind
     }
 
-    /// `push` for an event whose type is this log's type `type_index`.
-    pub(crate) fn push_typed(&mut self, event: Event, type_index: u32) -> &Event {
+    /// `push` for an event whose type is this log's type `type_index`, and
+    /// whose data's top-level keys are where `keys` says.
+    pub(crate) fn push_typed(&mut self, event: Event, type_index: u32, keys: TopKeys) -> &Event {
+        self.top_keys.push(keys);
         if let Some((tick, hash, seq)) = event.id.parts() {
             let own = &self.types.slots[type_index as usize];
             let slot = if own.kind.hash() == hash {

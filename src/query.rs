@@ -5,8 +5,10 @@ use crate::event::Event;
 use crate::id::EventId;
 use crate::json::escape::write_json_str_body;
 use crate::json::scan::canonicalize;
+use crate::json::scan::same_bytes;
 use crate::json::ser::{DataError, write_canonical_non_finite};
 use crate::json::tokens::for_each_member;
+use crate::json::top_keys::TopKeys;
 use crate::json::tree::py_equal;
 use crate::log::{EventLog, FastMap};
 use indexmap::IndexMap;
@@ -75,16 +77,26 @@ impl<'a> EventQuery<'a> {
 
     fn by_canonical_data(&self, key: &str, wanted: &str) -> Vec<&'a Event> {
         let filter = DataFilter::new(key, wanted);
-        let events = self.log.events();
-        let scan = |part: &'a [Event]| -> Vec<&'a Event> {
-            part.iter().filter(|e| filter.matches(e)).collect()
+        let log = self.log;
+        let events = log.events();
+        let scan = |range: std::ops::Range<usize>| -> Vec<&'a Event> {
+            // Sized for the worst case up front: no copies while growing
+            // (only the pages written are ever touched).
+            let mut out = Vec::with_capacity(range.len());
+            out.extend(
+                range
+                    .filter(|&i| filter.matches_keyed(&events[i], log.top_keys(i)))
+                    .map(|i| &events[i]),
+            );
+            out
         };
         // Large logs are scanned in two halves on two threads (the data
         // test is all there is to do per event).
-        if events.len() < PARALLEL_SCAN_MIN || available_threads() < 2 {
-            return scan(events);
+        let n = events.len();
+        if n < PARALLEL_SCAN_MIN || available_threads() < 2 {
+            return scan(0..n);
         }
-        let (front, back) = events.split_at(events.len() / 2);
+        let (front, back) = (0..n / 2, n / 2..n);
         std::thread::scope(|s| {
             let back = s.spawn(|| scan(back));
             let mut out = scan(front);
@@ -244,7 +256,8 @@ pub(crate) struct DataFilter {
     /// `"KEY": ` as canonical text spells a member. In canonical text a raw
     /// `"` only delimits strings, so this, preceded by `{` or a space, can
     /// only be an object key.
-    member: memchr::memmem::Finder<'static>,
+    member: Box<[u8]>,
+    finder: memchr::memmem::Finder<'static>,
     member_len: usize,
 }
 
@@ -256,7 +269,8 @@ impl DataFilter {
         let member = format!("\"{key_body}\": ");
         DataFilter {
             member_len: member.len(),
-            member: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
+            finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
+            member: member.into_bytes().into_boxed_slice(),
             key_body,
             wanted: wanted.to_owned(),
         }
@@ -272,6 +286,47 @@ impl DataFilter {
         DataFilter::new(key, &wanted)
     }
 
+    /// `matches`, using where the data's top-level keys are when known:
+    /// a few byte comparisons at those offsets instead of a scan.
+    #[inline]
+    pub(crate) fn matches_keyed(&self, event: &Event, keys: TopKeys) -> bool {
+        let Some(offsets) = keys.offsets() else {
+            return self.matches(event);
+        };
+        let bytes = event.data_json().as_bytes();
+        if bytes.first() != Some(&b'{') {
+            return false;
+        }
+        let m = self.member.len();
+        for (k, &at) in offsets.iter().enumerate() {
+            let at = usize::from(at);
+            if at == 0 {
+                return false; // no more keys
+            }
+            if !bytes
+                .get(at..at + m)
+                .is_some_and(|text| same_bytes(text, &self.member))
+            {
+                continue;
+            }
+            // The value runs to the next key's `, ` or to the closing brace.
+            let end = match offsets.get(k + 1).map(|&o| usize::from(o)) {
+                Some(next @ 1..) => next - 2,
+                _ => bytes.len() - 1,
+            };
+            let Some(value) = bytes.get(at + m..end) else {
+                return self.matches(event);
+            };
+            let wanted = self.wanted.as_bytes();
+            return if wanted.first() == Some(&b'"') {
+                same_bytes(value, wanted)
+            } else {
+                std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted))
+            };
+        }
+        false
+    }
+
     pub(crate) fn matches(&self, event: &Event) -> bool {
         let data = event.data_json();
         let bytes = data.as_bytes();
@@ -280,7 +335,7 @@ impl DataFilter {
         }
         // Fast paths: the key is nowhere, or the object is flat (no nested
         // container) so the first occurrence is the top-level member.
-        let Some(at) = self.member.find(bytes) else {
+        let Some(at) = self.finder.find(bytes) else {
             return false;
         };
         let flat = memchr::memchr2(b'{', b'[', &bytes[1..]).is_none();
@@ -389,5 +444,47 @@ pub(crate) fn sort_by_timestamp(v: &mut [u32], events: &[Event]) {
             }
         }
         v[l..=start].rotate_right(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Serialize;
+
+    #[derive(Serialize)]
+    struct Root<'a> {
+        i: u64,
+        name: &'a str,
+        nested: [u8; 2],
+    }
+
+    #[test]
+    fn struct_data_is_matched_through_its_recorded_keys() {
+        let mut log = EventLog::new();
+        for (i, name) in [(1, "hero"), (2, "orc"), (3, "hero")] {
+            log.add_event(
+                "a",
+                &Root {
+                    i,
+                    name,
+                    nested: [1, 2],
+                },
+                None,
+            )
+            .unwrap();
+        }
+        log.add_event(
+            "b",
+            &serde_json::json!({"name": "hero", "x": {"name": "orc"}}),
+            None,
+        )
+        .unwrap();
+        assert!(log.top_keys(0).offsets().is_some());
+        let q = EventQuery::new(&log);
+        assert_eq!(q.by_data("name", "hero").unwrap().len(), 3);
+        assert_eq!(q.by_data("i", &2.0).unwrap().len(), 1);
+        assert_eq!(q.by_data("nested", &[1, 2]).unwrap().len(), 3);
+        assert_eq!(q.by_data("name", "orc").unwrap().len(), 1);
     }
 }

@@ -107,6 +107,45 @@ fn save(log: &EventLog) -> Vec<u8> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
+    /// `by_data` uses the key offsets recorded when data is serialized or
+    /// loaded, and scans the text otherwise: all three must answer alike.
+    #[test]
+    fn data_queries_agree_whatever_way_the_data_came(
+        ops in ops(),
+        pick in any::<prop::sample::Index>(),
+        key in "\\PC{0,6}",
+        value in json_value(),
+    ) {
+        let built = build(&ops);
+        let mut bytes = Vec::new();
+        write_log(&built, &mut bytes).unwrap();
+        let (loaded, _) = read_log(&bytes, "p", &LoadOptions::default()).unwrap();
+        let mut pushed = EventLog::new();
+        for e in loaded.events() {
+            pushed.push(e.clone());
+        }
+        let mut queries = vec![(key, value)];
+        if !built.is_empty() {
+            let e = &built.events()[pick.index(built.len())];
+            if let Ok(Value::Object(members)) = e.data_as::<Value>() {
+                queries.extend(members.into_iter().take(3));
+            }
+        }
+        for (k, v) in &queries {
+            let ids = |log: &EventLog| -> Vec<String> {
+                EventQuery::new(log)
+                    .by_data(k, v)
+                    .unwrap()
+                    .iter()
+                    .map(|e| e.id().to_string())
+                    .collect()
+            };
+            let scanned = ids(&pushed);
+            prop_assert_eq!(&ids(&built), &scanned, "built, {} = {}", k, v);
+            prop_assert_eq!(&ids(&loaded), &scanned, "loaded, {} = {}", k, v);
+        }
+    }
+
     #[test]
     fn save_load_save_is_the_identity(ops in ops()) {
         let log = build(&ops);

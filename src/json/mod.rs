@@ -2,7 +2,8 @@
 //! exact bytes Python's `json.dumps` produces for the value. Loading
 //! canonicalizes once (`scan`), publishing serializes straight into it
 //! (`ser`), saving copies it, and the printers and queries read it on
-//! demand (`tokens`, `pyfmt`, `tree`).
+//! demand (`tokens`, `pyfmt`, `tree`). `top_keys` records where an object's
+//! top-level keys are, for data queries.
 
 pub(crate) mod escape;
 pub(crate) mod float;
@@ -11,4 +12,5 @@ pub(crate) mod pyfmt;
 pub(crate) mod scan;
 pub(crate) mod ser;
 pub(crate) mod tokens;
+pub(crate) mod top_keys;
 pub(crate) mod tree;

@@ -8,6 +8,7 @@
 
 use super::escape::{push_u_escape, write_json_str_body};
 use super::float::{NonFinite, write_float};
+use super::top_keys::{TopKeys, TopKeysBuilder};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -451,7 +452,8 @@ impl<'a> Scanner<'a> {
     /// check does not vouch for: floats, escapes, non-ASCII, objects of more
     /// than 16 keys, nesting past 32 levels, any deviation. Files written by
     /// Eventure or this crate mostly pass, and skip re-encoding.
-    pub(crate) fn canonical_value(&mut self) -> Option<&'a str> {
+    /// Also tells where an object's top-level keys are.
+    pub(crate) fn canonical_value(&mut self) -> Option<(&'a str, TopKeys)> {
         const MAX_DEPTH: usize = 32;
         const MAX_KEYS: usize = 16;
         let s = &self.src[self.pos..];
@@ -462,6 +464,7 @@ impl<'a> Scanner<'a> {
         let mut keys: [(u32, u32); MAX_KEYS] = [(0, 0); MAX_KEYS];
         let mut key_starts = [0u8; MAX_DEPTH];
         let mut nkeys = 0usize;
+        let mut top_keys = TopKeysBuilder::default();
         // A plain string at `i`: its end, or None.
         let plain_string = |i: usize| -> Option<usize> {
             if s.get(i) != Some(&b'"') {
@@ -501,6 +504,9 @@ impl<'a> Scanner<'a> {
                         depth += 1;
                         i += 1;
                         if open == b'{' {
+                            if depth == 1 {
+                                top_keys.key_at(i);
+                            }
                             i = key(i, key_starts[depth - 1], &mut nkeys)?;
                         }
                         continue 'value;
@@ -535,13 +541,16 @@ impl<'a> Scanner<'a> {
                 if depth == 0 {
                     let text = &self.text[self.pos..self.pos + i];
                     self.pos += i;
-                    return Some(text);
+                    return Some((text, top_keys.finish()));
                 }
                 let object = objects[depth - 1];
                 match s.get(i) {
                     Some(b',') if s.get(i + 1) == Some(&b' ') => {
                         i += 2;
                         if object {
+                            if depth == 1 {
+                                top_keys.key_at(i);
+                            }
                             i = key(i, key_starts[depth - 1], &mut nkeys)?;
                         }
                         continue 'value;
@@ -712,9 +721,22 @@ mod tests {
     /// and it must stop where `value_into` stops.
     fn check_canonical_value(text: &str) -> std::result::Result<(), String> {
         let mut quick = Scanner::new(text, false);
-        let Some(verbatim) = quick.canonical_value() else {
+        let Some((verbatim, keys)) = quick.canonical_value() else {
             return Ok(());
         };
+        // The recorded offsets are exactly the top-level keys' (when known).
+        if let Some(offsets) = keys.offsets() {
+            let mut want = Vec::new();
+            crate::json::tokens::for_each_key_offset(verbatim, |o| want.push(o));
+            let got: Vec<usize> = offsets
+                .iter()
+                .take_while(|&&o| o != 0)
+                .map(|&o| usize::from(o))
+                .collect();
+            if got != want {
+                return Err(format!("{text:?}: key offsets {got:?}, expected {want:?}"));
+            }
+        }
         let mut slow = Scanner::new(text, false);
         let mut out = String::new();
         slow.value_into(&mut out)

@@ -7,6 +7,7 @@
 
 use super::escape::write_json_str;
 use super::float::{NonFinite, write_float};
+use super::top_keys::{TopKeys, TopKeysBuilder};
 use serde::ser::{self, Serialize};
 use std::fmt::{self, Display};
 
@@ -38,6 +39,14 @@ type Result<T = ()> = std::result::Result<T, DataError>;
 
 /// Appends the canonical JSON text of `value` to `out`.
 pub(crate) fn write_canonical<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
+    write_with(value, out, false).map(|_| ())
+}
+
+/// `write_canonical`, also telling where the top-level keys are.
+pub(crate) fn write_canonical_keyed<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut String,
+) -> Result<TopKeys> {
     write_with(value, out, false)
 }
 
@@ -47,21 +56,30 @@ pub(crate) fn write_canonical_non_finite<T: Serialize + ?Sized>(
     value: &T,
     out: &mut String,
 ) -> Result {
-    write_with(value, out, true)
+    write_with(value, out, true).map(|_| ())
 }
 
-fn write_with<T: Serialize + ?Sized>(value: &T, out: &mut String, non_finite: bool) -> Result {
+fn write_with<T: Serialize + ?Sized>(
+    value: &T,
+    out: &mut String,
+    non_finite: bool,
+) -> Result<TopKeys> {
     let start = out.len();
     let mut ser = Ser {
         out,
         keys: Vec::new(),
         non_finite,
+        start,
+        depth: 0,
+        top_keys: TopKeysBuilder::default(),
     };
-    let r = value.serialize(&mut ser);
-    if r.is_err() {
-        ser.out.truncate(start);
+    match value.serialize(&mut ser) {
+        Ok(()) => Ok(ser.top_keys.finish()),
+        Err(e) => {
+            ser.out.truncate(start);
+            Err(e)
+        }
     }
-    r
 }
 
 struct Ser<'o> {
@@ -70,6 +88,29 @@ struct Ser<'o> {
     keys: Vec<(usize, usize)>,
     /// Write NaN/Infinity instead of failing on them.
     non_finite: bool,
+    /// Where this value's text starts in `out`.
+    start: usize,
+    /// Containers open (a variant's wrapping object counts with its body).
+    depth: u32,
+    top_keys: TopKeysBuilder,
+}
+
+impl Ser<'_> {
+    /// About to write a key of the innermost open object.
+    #[inline]
+    fn key_here(&mut self) {
+        if self.depth == 1 {
+            self.top_keys.key_at(self.out.len() - self.start);
+        }
+    }
+
+    /// An enum variant wraps its value in an object the key list would not
+    /// describe: at the top level, record nothing.
+    fn variant_object(&mut self) {
+        if self.depth == 0 {
+            self.top_keys.give_up();
+        }
+    }
 }
 
 fn push_float(out: &mut String, v: f64) -> Result {
@@ -202,10 +243,13 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         variant: &'static str,
         value: &T,
     ) -> Result {
+        self.variant_object();
         self.out.push('{');
         write_json_str(self.out, variant);
         self.out.push_str(": ");
+        self.depth += 1;
         value.serialize(&mut *self)?;
+        self.depth -= 1;
         self.out.push('}');
         Ok(())
     }
@@ -226,6 +270,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'s, 'o>> {
+        self.variant_object();
         self.out.push('{');
         write_json_str(self.out, variant);
         self.out.push_str(": [");
@@ -246,6 +291,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'s, 'o>> {
+        self.variant_object();
         self.out.push('{');
         write_json_str(self.out, variant);
         self.out.push_str(": {");
@@ -274,6 +320,7 @@ struct Compound<'s, 'o> {
 impl<'s, 'o> Compound<'s, 'o> {
     fn new(ser: &'s mut Ser<'o>, close: Close) -> Self {
         let first_key = ser.keys.len();
+        ser.depth += 1;
         Compound {
             ser,
             close,
@@ -296,12 +343,14 @@ impl<'s, 'o> Compound<'s, 'o> {
 
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
         self.separator();
+        self.ser.key_here();
         write_json_str(self.ser.out, key);
         self.ser.out.push_str(": ");
         value.serialize(&mut *self.ser)
     }
 
     fn finish(self) -> Result {
+        self.ser.depth -= 1;
         let out = &mut *self.ser.out;
         match self.close {
             Close::Array => out.push(']'),
@@ -383,6 +432,7 @@ impl ser::SerializeMap for Compound<'_, '_> {
     type Error = DataError;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
         self.separator();
+        self.ser.key_here();
         let start = self.ser.out.len();
         key.serialize(MapKey {
             out: &mut *self.ser.out,

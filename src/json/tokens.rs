@@ -120,6 +120,24 @@ pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str>
     }
 }
 
+/// Calls `f(offset)` with the offset of each top-level key's opening quote
+/// in a canonical object (for checking recorded `TopKeys`).
+#[cfg(test)]
+pub(crate) fn for_each_key_offset(text: &str, mut f: impl FnMut(usize)) {
+    let mut tokens = Tokens::new(text);
+    if tokens.next() != Some(Token::Open(true)) {
+        return;
+    }
+    loop {
+        let at = tokens.pos + text[tokens.pos..].find('"').unwrap_or(0);
+        let Some(Token::Str(_)) = tokens.next() else {
+            return;
+        };
+        f(at);
+        skip_value(&mut tokens);
+    }
+}
+
 /// Advances past one whole value.
 fn skip_value(tokens: &mut Tokens<'_>) {
     let mut depth = 0usize;
