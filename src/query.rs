@@ -79,10 +79,11 @@ impl<'a> EventQuery<'a> {
         let filter = DataFilter::new(key, wanted);
         let log = self.log;
         let events = log.events();
-        let scan = |range: std::ops::Range<usize>| -> Vec<&'a Event> {
-            // Sized for the worst case up front: no copies while growing
-            // (only the pages written are ever touched).
-            let mut out = Vec::with_capacity(range.len());
+        // Results are sized for the worst case up front (the front half's
+        // for the whole log): no copies while growing, and only the pages
+        // written are ever touched.
+        let scan = |range: std::ops::Range<usize>, room: usize| -> Vec<&'a Event> {
+            let mut out = Vec::with_capacity(room);
             out.extend(
                 range
                     .filter(|&i| filter.matches_keyed(&events[i], log.top_keys(i)))
@@ -94,12 +95,11 @@ impl<'a> EventQuery<'a> {
         // test is all there is to do per event).
         let n = events.len();
         if n < PARALLEL_SCAN_MIN || available_threads() < 2 {
-            return scan(0..n);
+            return scan(0..n, n);
         }
-        let (front, back) = (0..n / 2, n / 2..n);
         std::thread::scope(|s| {
-            let back = s.spawn(|| scan(back));
-            let mut out = scan(front);
+            let back = s.spawn(|| scan(n / 2..n, n - n / 2));
+            let mut out = scan(0..n / 2, n);
             match back.join() {
                 Ok(rest) => out.extend(rest),
                 Err(panic) => std::panic::resume_unwind(panic),
