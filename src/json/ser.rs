@@ -97,7 +97,7 @@ struct Ser<'o> {
 
 impl Ser<'_> {
     /// About to write a key of the innermost open object.
-    #[inline]
+    #[inline(always)]
     fn key_here(&mut self) {
         if self.depth == 1 {
             self.top_keys.key_at(self.out.len() - self.start);
@@ -110,6 +110,25 @@ impl Ser<'_> {
         if self.depth == 0 {
             self.top_keys.give_up();
         }
+    }
+}
+
+/// Appends `v` in decimal. Small numbers (most simulation data) are
+/// written digit by digit, sparing a copy through a buffer.
+#[inline]
+fn push_u64(out: &mut String, v: u64) {
+    match v {
+        0..=9 => out.push(char::from(b'0' + v as u8)),
+        10..=99 => {
+            out.push(char::from(b'0' + (v / 10) as u8));
+            out.push(char::from(b'0' + (v % 10) as u8));
+        }
+        100..=999 => {
+            out.push(char::from(b'0' + (v / 100) as u8));
+            out.push(char::from(b'0' + (v / 10 % 10) as u8));
+            out.push(char::from(b'0' + (v % 10) as u8));
+        }
+        _ => out.push_str(itoa::Buffer::new().format(v)),
     }
 }
 
@@ -166,7 +185,11 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result {
-        self.out.push_str(itoa::Buffer::new().format(v));
+        if v >= 0 {
+            push_u64(self.out, v as u64);
+        } else {
+            self.out.push_str(itoa::Buffer::new().format(v));
+        }
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result {
@@ -183,7 +206,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result {
-        self.out.push_str(itoa::Buffer::new().format(v));
+        push_u64(self.out, v);
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result {
@@ -627,6 +650,37 @@ mod tests {
     use super::*;
     use serde_json::json;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn integers_are_written_in_decimal_at_every_width() {
+        for v in [0u64, 9, 10, 99, 100, 999, 1000, 123_456, u64::MAX] {
+            assert_eq!(canon(&v).unwrap(), v.to_string());
+        }
+        for v in [0i64, 7, 42, 512, -1, -10, -999, i64::MIN, i64::MAX] {
+            assert_eq!(canon(&v).unwrap(), v.to_string());
+        }
+    }
+
+    #[test]
+    fn top_level_keys_are_recorded_and_variants_are_not() {
+        let mut out = String::new();
+        let keys = write_canonical_keyed(&json!({"a": {"b": 1}, "cc": [1]}), &mut out).unwrap();
+        assert_eq!(out, r#"{"a": {"b": 1}, "cc": [1]}"#);
+        assert_eq!(keys.offsets(), Some([1, 16, 0, 0]));
+        #[derive(serde::Serialize)]
+        enum E {
+            V { x: u8 },
+        }
+        out.clear();
+        let keys = write_canonical_keyed(&E::V { x: 1 }, &mut out).unwrap();
+        assert_eq!(
+            (out.as_str(), keys),
+            (r#"{"V": {"x": 1}}"#, TopKeys::UNKNOWN)
+        );
+        out.clear();
+        let keys = write_canonical_keyed(&[json!({"a": 1})], &mut out).unwrap();
+        assert_eq!(keys.offsets(), Some([0; 4]));
+    }
 
     fn canon<T: Serialize>(v: &T) -> Result<String> {
         let mut s = String::new();

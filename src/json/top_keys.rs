@@ -33,14 +33,15 @@ pub(crate) struct TopKeysBuilder {
 
 impl TopKeysBuilder {
     /// A top-level key's opening quote is at `offset` in the value's text.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key_at(&mut self, offset: usize) {
-        match u8::try_from(offset) {
-            Ok(o @ 1..=254) if self.count < 4 => {
-                self.offsets[usize::from(self.count)] = o;
-                self.count += 1;
-            }
-            _ => self.overflow = true,
+        let i = usize::from(self.count);
+        // Offsets 1 to 254 fit (0 ends the list, 255s mean unknown).
+        if i < 4 && offset.wrapping_sub(1) < 254 {
+            self.offsets[i] = offset as u8;
+            self.count += 1;
+        } else {
+            self.overflow = true;
         }
     }
 
