@@ -130,13 +130,17 @@ struct TypeSlot {
     counter: u32,
 }
 
+/// Entries in `TypeTable::recent`.
+const RECENT: usize = 32;
+
 #[derive(Default)]
 struct TypeTable {
     slots: Vec<TypeSlot>,
     by_name: FastMap<Box<str>, u32>,
     /// Recently interned names by address and length (type names are mostly
     /// string literals): a hit is confirmed by comparing the text.
-    recent: [(usize, usize, u32); 8],
+    recent: [(usize, usize, u32); RECENT],
+    recent_turn: usize,
     /// Recently interned names by a hash of their last bytes (for names read
     /// from files, whose addresses change line by line); hits are confirmed
     /// by comparing the text.
@@ -146,21 +150,22 @@ struct TypeTable {
 impl TypeTable {
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
         let key = (name.as_ptr() as usize, name.len());
-        let way = (key.0 >> 3 ^ key.1) & 7;
-        let (p, l, i) = self.recent[way];
-        if (p, l) == key
-            && self
-                .slots
-                .get(i as usize)
-                .is_some_and(|s| s.kind.as_str() == name)
-        {
-            return i;
+        let home = ((key.0 ^ key.1).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
+        // Four ways per name (so a few names sharing a home all stay).
+        for probe in 0..4 {
+            let (p, l, i) = self.recent[(home + probe) % RECENT];
+            if (p, l) == key
+                && self.slots.get(i as usize).is_some_and(|s| {
+                    crate::json::scan::same_bytes(s.kind.as_str().as_bytes(), name.as_bytes())
+                })
+            {
+                return i;
+            }
         }
-        let i = match self.by_name.get(name) {
-            Some(&i) => i,
-            None => self.add(EventType::new(name), counters),
-        };
-        self.recent[way] = (key.0, key.1, i);
+        let i = self.intern_name(name, counters);
+        let victim = (home + self.recent_turn % 4) % RECENT;
+        self.recent_turn = self.recent_turn.wrapping_add(1);
+        self.recent[victim] = (key.0, key.1, i);
         i
     }
 

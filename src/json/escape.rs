@@ -44,7 +44,6 @@ fn push_escaped_char(out: &mut String, c: char) {
 pub(crate) fn write_json_str(out: &mut String, s: &str) {
     // Short plain strings (keys, names) are the common case: one copy.
     if s.len() <= 32 && s.bytes().all(is_plain) {
-        out.reserve(s.len() + 2);
         out.push('"');
         out.push_str(s);
         out.push('"');
