@@ -150,7 +150,7 @@ struct TypeTable {
 impl TypeTable {
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
         let key = (name.as_ptr() as usize, name.len());
-        let home = ((key.0 ^ key.1).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
+        let home = (((key.0 ^ key.1) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
         // Four ways per name (so a few names sharing a home all stay).
         for probe in 0..4 {
             let (p, l, i) = self.recent[(home + probe) % RECENT];
