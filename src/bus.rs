@@ -226,17 +226,8 @@ impl<S> Context<'_, S> {
         data: &T,
     ) -> Result<Event, PublishError> {
         let parent = self.current.id().clone();
-        publish_at(
-            self.log,
-            self.state,
-            self.subs,
-            self.depth + 1,
-            self.max_depth,
-            event_type,
-            data,
-            Some(&parent),
-            self.current_at,
-        )
+        let at = self.current_at;
+        self.publish_nested(event_type, data, Some(&parent), at)
     }
 
     /// Publishes an event with no parent.
@@ -255,6 +246,18 @@ impl<S> Context<'_, S> {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<Event, PublishError> {
+        self.publish_nested(event_type, data, parent, None)
+    }
+
+    /// Publishes one level deeper; `parent_at`: where the parent is in the
+    /// log, when known.
+    fn publish_nested<T: Serialize + ?Sized>(
+        &mut self,
+        event_type: &str,
+        data: &T,
+        parent: Option<&EventId>,
+        parent_at: Option<usize>,
+    ) -> Result<Event, PublishError> {
         publish_at(
             self.log,
             self.state,
@@ -264,7 +267,7 @@ impl<S> Context<'_, S> {
             event_type,
             data,
             parent,
-            None,
+            parent_at,
         )
     }
 
