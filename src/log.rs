@@ -119,6 +119,15 @@ impl Counters {
     }
 }
 
+/// Where an appended event comes from.
+enum Origin {
+    /// Made by `add_new`: its id is fresh and registered already; its
+    /// parent's position, when the caller knew it (checked).
+    Fresh { parent_at: Option<usize> },
+    /// From outside (loaded or pushed): its id is still to be registered.
+    Outside,
+}
+
 /// "No position".
 const NONE: u32 = u32::MAX;
 
@@ -471,7 +480,7 @@ impl EventLog {
         let seq = counter.next;
         counter.next = seq.saturating_add(1);
         let id = EventId::generated(tick, hash, seq);
-        if seq == counter.dense.len() as u64 + 1 && id.parts().is_some() {
+        if seq == counter.dense.len() as u64 + 1 {
             counter.dense.push(position);
         } else {
             self.irregular_ids.insert(id.clone(), position);
@@ -524,7 +533,10 @@ impl EventLog {
         };
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
         self.top_keys.push(keys);
-        Ok((self.append(event, type_index, Some(parent_at)), type_index))
+        Ok((
+            self.append(event, type_index, Origin::Fresh { parent_at }),
+            type_index,
+        ))
     }
 
     /// Copies canonical data text into this log's data storage.
@@ -573,15 +585,12 @@ impl EventLog {
             let counter = self.counters.at(slot, hash, tick);
             counter.next = counter.next.max(seq.saturating_add(1));
         }
-        let position = self.append(event, type_index, None);
+        let position = self.append(event, type_index, Origin::Outside);
         &self.events[position]
     }
 
-    /// Appends and indexes an event. `fresh`: `None` for an event from
-    /// outside (its id still to be registered); `Some(parent_at)` for one
-    /// made by `add_new` (id registered already), with its parent's
-    /// position when known.
-    fn append(&mut self, event: Event, type_index: u32, fresh: Option<Option<usize>>) -> usize {
+    /// Appends and indexes an event.
+    fn append(&mut self, event: Event, type_index: u32, origin: Origin) -> usize {
         let position = self.events.len();
         let pos32 = position as u32;
         if let Some(last) = self.events.last() {
@@ -595,9 +604,9 @@ impl EventLog {
         if let Some(live) = &mut self.live {
             live.append(&event);
         }
-        let first_holder = match fresh {
-            Some(_) => true,
-            None => self.register_id(&event.id, pos32, type_index),
+        let (first_holder, parent_at) = match origin {
+            Origin::Fresh { parent_at } => (true, parent_at),
+            Origin::Outside => (self.register_id(&event.id, pos32, type_index), None),
         };
         if first_holder && !self.unresolved.is_empty() {
             // Children that named this id before any event held it.
@@ -610,7 +619,7 @@ impl EventLog {
         let parent = event.parent.clone();
         self.events.push(event);
         if let Some(parent) = parent {
-            match fresh.flatten().or_else(|| self.position_of(&parent)) {
+            match parent_at.or_else(|| self.position_of(&parent)) {
                 Some(q) => self.link(pos32, q as u32),
                 None => self.unresolved.entry(parent).or_default().push(pos32),
             }

@@ -258,7 +258,6 @@ pub(crate) struct DataFilter {
     /// only be an object key.
     member: Box<[u8]>,
     finder: memchr::memmem::Finder<'static>,
-    member_len: usize,
 }
 
 impl DataFilter {
@@ -268,7 +267,6 @@ impl DataFilter {
         write_json_str_body(&mut key_body, key);
         let member = format!("\"{key_body}\": ");
         DataFilter {
-            member_len: member.len(),
             finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
             member: member.into_bytes().into_boxed_slice(),
             key_body,
@@ -343,7 +341,7 @@ impl DataFilter {
             && matches!(bytes.get(at.wrapping_sub(1)), Some(b'{' | b' '))
             && self.wanted.starts_with('"')
         {
-            let rest = &bytes[at + self.member_len..];
+            let rest = &bytes[at + self.member.len()..];
             return rest.starts_with(self.wanted.as_bytes())
                 && matches!(rest.get(self.wanted.len()), Some(b',' | b'}'));
         }

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tickcascade::analytics::IdSource;
 use tickcascade::delivery::{
-    BufferedConfig, BufferedConsumer, Client, DeliveryClock, Endpoint, HttpTransport, ManualClock,
+    BufferedConfig, BufferedConsumer, Client, DeliveryClock, HttpTransport, ManualClock,
     SyncConsumer, seeded_jitter,
 };
 
@@ -32,6 +32,15 @@ fn buffered(
 
 fn client() -> Client {
     Client::new("tok", IdSource::seeded(5))
+}
+
+/// Queues `n` track messages `{"i": 0..n}` for user "u".
+fn send_tracked(consumer: &mut BufferedConsumer<HttpTransport, ManualClock>, n: i64) {
+    let mut cl = client();
+    for i in 0..n {
+        let m = cl.track("u", "e", &json!({"i": i}));
+        consumer.send(m.endpoint, m.key.as_deref(), m.body);
+    }
 }
 
 fn no_auto(max_size: usize) -> BufferedConfig {
@@ -154,11 +163,7 @@ fn a_413_halves_the_batch_down_to_one_drops_the_oversize_and_grows_back() {
         ],
     );
     let (mut consumer, _) = buffered(&c.url, no_auto(8));
-    let mut cl = client();
-    for i in 0..8 {
-        let m = cl.track("u", "e", &json!({"i": i}));
-        consumer.send(m.endpoint, m.key.as_deref(), m.body);
-    }
+    send_tracked(&mut consumer, 8);
     assert!(consumer.flush());
     let sizes: Vec<usize> = c
         .requests()
@@ -181,11 +186,7 @@ fn a_413_halves_the_batch_down_to_one_drops_the_oversize_and_grows_back() {
 fn a_400_drops_the_batch_and_a_401_backs_off_the_maximum() {
     let c = Collector::start(vec![Reply::Status(400, None), Reply::Status(401, None)]);
     let (mut consumer, clock) = buffered(&c.url, no_auto(2));
-    let mut cl = client();
-    for i in 0..4 {
-        let m = cl.track("u", "e", &json!({"i": i}));
-        consumer.send(m.endpoint, m.key.as_deref(), m.body);
-    }
+    send_tracked(&mut consumer, 4);
     assert!(!consumer.flush());
     assert_eq!(consumer.stats().dropped.get("rejected"), Some(&2));
     assert_eq!(consumer.next_attempt_at(), Some(clock.now() + 600.0));
@@ -205,11 +206,7 @@ fn a_full_queue_drops_the_oldest() {
             ..no_auto(50)
         },
     );
-    let mut cl = client();
-    for i in 0..5 {
-        let m = cl.track("u", "e", &json!({"i": i}));
-        consumer.send(m.endpoint, m.key.as_deref(), m.body);
-    }
+    send_tracked(&mut consumer, 5);
     assert!(consumer.flush());
     let got: Vec<i64> = c
         .messages()
@@ -239,18 +236,13 @@ fn two_endpoints_back_off_independently() {
         "/track was not stalled by /engage's window"
     );
     assert_eq!(consumer.queued(), 1);
-    let _ = Endpoint::Engage;
 }
 
 #[test]
 fn pump_does_a_bounded_amount_of_work() {
     let c = Collector::start(vec![]);
     let (mut consumer, _) = buffered(&c.url, no_auto(1));
-    let mut cl = client();
-    for i in 0..5 {
-        let m = cl.track("u", "e", &json!({"i": i}));
-        consumer.send(m.endpoint, m.key.as_deref(), m.body);
-    }
+    send_tracked(&mut consumer, 5);
     let report = consumer.pump(2);
     assert_eq!(report.sent, 2);
     assert_eq!(c.requests().len(), 2);

@@ -22,11 +22,17 @@ fn read(bytes: Vec<u8>) -> Vec<RecordBatch> {
     reader.map(|b| b.unwrap()).collect()
 }
 
+/// A column of the batch as its array type.
+fn column<'b, A: 'static>(b: &'b RecordBatch, name: &str) -> &'b A {
+    b.column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_any()
+        .downcast_ref::<A>()
+        .unwrap_or_else(|| panic!("column {name} has another type"))
+}
+
 fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
-    let c = b
-        .column_by_name(name)
-        .unwrap_or_else(|| panic!("no column {name}"));
-    let a = c.as_any().downcast_ref::<StringArray>().unwrap();
+    let a = column::<StringArray>(b, name);
     (0..a.len())
         .map(|i| (!a.is_null(i)).then(|| a.value(i).to_owned()))
         .collect()
@@ -46,20 +52,8 @@ fn the_parquet_export_reads_back_as_the_logs_events() {
         assert_eq!(rows, log.len(), "{name}");
         let mut k = 0;
         for b in &batches {
-            let ticks = b
-                .column_by_name("tick")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Int64Array>()
-                .unwrap()
-                .clone();
-            let ts = b
-                .column_by_name("timestamp")
-                .unwrap()
-                .as_any()
-                .downcast_ref::<Float64Array>()
-                .unwrap()
-                .clone();
+            let ticks = column::<Int64Array>(b, "tick");
+            let ts = column::<Float64Array>(b, "timestamp");
             let (types, ids, parents, data) = (
                 strings(b, "type"),
                 strings(b, "event_id"),
@@ -100,20 +94,10 @@ fn typed_columns_and_cascade_columns_are_right() {
         !names.contains(&"data_tags".to_owned()),
         "lists get no typed column"
     );
-    let xp = b
-        .column_by_name("data_xp")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap();
+    let xp = column::<Int64Array>(b, "data_xp");
     assert_eq!((xp.is_null(0), xp.value(5), xp.value(6)), (true, 10, 5));
     assert_eq!(strings(b, "root_id")[2].as_deref(), Some("0-ADFA-1"));
-    let depth = b
-        .column_by_name("depth")
-        .unwrap()
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .unwrap();
+    let depth = column::<Int64Array>(b, "depth");
     assert_eq!(
         (0..7).map(|i| depth.value(i)).collect::<Vec<_>>(),
         [0, 1, 2, 0, 1, 1, 1]
