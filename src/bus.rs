@@ -224,7 +224,7 @@ impl<S> Context<'_, S> {
         &mut self,
         event_type: &str,
         data: &T,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         let parent = self.current.id().clone();
         let at = self.current_at;
         self.publish_nested(event_type, data, Some(&parent), at)
@@ -235,7 +235,7 @@ impl<S> Context<'_, S> {
         &mut self,
         event_type: &str,
         data: &T,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         self.publish_with_parent(event_type, data, None)
     }
 
@@ -245,7 +245,7 @@ impl<S> Context<'_, S> {
         event_type: &str,
         data: &T,
         parent: Option<&EventId>,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         self.publish_nested(event_type, data, parent, None)
     }
 
@@ -257,7 +257,7 @@ impl<S> Context<'_, S> {
         data: &T,
         parent: Option<&EventId>,
         parent_at: Option<usize>,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         publish_at(
             self.log,
             self.state,
@@ -298,8 +298,8 @@ const STACK_RED_ZONE: usize = 256 * 1024;
 const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 
 #[allow(clippy::too_many_arguments)]
-fn publish_at<S, T: Serialize + ?Sized>(
-    log: &mut EventLog,
+fn publish_at<'l, S, T: Serialize + ?Sized>(
+    log: &'l mut EventLog,
     state: &mut S,
     subs: &Subscriptions<S>,
     depth: usize,
@@ -308,7 +308,7 @@ fn publish_at<S, T: Serialize + ?Sized>(
     data: &T,
     parent: Option<&EventId>,
     parent_at: Option<usize>,
-) -> Result<Event, PublishError> {
+) -> Result<&'l Event, PublishError> {
     if depth > max_depth {
         return Err(PublishError::DepthLimit {
             event_type: event_type.to_owned(),
@@ -316,12 +316,42 @@ fn publish_at<S, T: Serialize + ?Sized>(
         });
     }
     let (position, type_index) = log.add_new(event_type, data, parent, parent_at)?;
-    let event = log.events()[position].clone();
+    let event = LoggedEvent::new(log, position);
     stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
         let at = Some((position, type_index));
         dispatch_at(log, state, subs, depth, max_depth, &event, at);
     });
-    Ok(event)
+    Ok(&log.events()[position])
+}
+
+/// A logged event seen while the log grows: a bitwise copy of the log's
+/// own `Event` that shares its `Arc`s without counting them, so dispatching
+/// costs no atomic operations (they stall on every pending store).
+///
+/// Sound because the log keeps the original alive and unchanged for as long
+/// as the copy exists: the copy lives only in `publish_at`, which holds the
+/// log borrowed, and the log never removes, replaces or mutates an event
+/// (it is append-only; growing its vector moves the original's bytes, not
+/// the shared data they point to). The copy is never dropped, so no count
+/// is released; a panicking handler leaks nothing but the copy itself.
+struct LoggedEvent(std::mem::ManuallyDrop<Event>);
+
+impl LoggedEvent {
+    fn new(log: &EventLog, position: usize) -> LoggedEvent {
+        let original: &Event = &log.events()[position];
+        // SAFETY: see the type's comment; `original` is a valid, aligned
+        // `Event`, and the copy is never dropped or mutated.
+        LoggedEvent(std::mem::ManuallyDrop::new(unsafe {
+            std::ptr::read(original)
+        }))
+    }
+}
+
+impl std::ops::Deref for LoggedEvent {
+    type Target = Event;
+    fn deref(&self) -> &Event {
+        &self.0
+    }
 }
 
 fn dispatch_at<S>(
@@ -444,7 +474,7 @@ impl<S> EventBus<S> {
         &mut self,
         event_type: &str,
         data: &T,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         self.publish_with_parent(event_type, data, None)
     }
 
@@ -454,7 +484,7 @@ impl<S> EventBus<S> {
         event_type: &str,
         data: &T,
         parent: Option<&EventId>,
-    ) -> Result<Event, PublishError> {
+    ) -> Result<&Event, PublishError> {
         publish_at(
             &mut self.log,
             &mut self.state,
@@ -626,7 +656,9 @@ mod tests {
         let mut bus = EventBus::with_state(EventLog::new(), 0);
         bus.subscribe("boom", |_, _| panic!("handler failed"));
         bus.subscribe("ok", |ctx, _| *ctx.state() += 1);
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bus.publish("boom", &())));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            bus.publish("boom", &()).map(|_| ())
+        }));
         assert!(r.is_err());
         assert_eq!(bus.log().len(), 1);
         bus.publish("ok", &()).unwrap();

@@ -66,7 +66,7 @@ impl Data {
     /// Data in a chunk of its own.
     pub(crate) fn from_canonical(text: &str) -> Data {
         let mut arena = DataArena::default();
-        arena.push_own(text)
+        arena.push_own(text.as_bytes())
     }
 
     pub(crate) fn as_str(&self) -> &str {
@@ -117,6 +117,20 @@ impl DataArena {
     /// Copies `text` into the arena.
     #[inline]
     pub(crate) fn push(&mut self, text: &str) -> Data {
+        self.push_utf8(text.as_bytes())
+    }
+
+    /// Copies `bytes` into the arena if they are ASCII (what the serializer
+    /// writes: checking that is cheaper than checking UTF-8).
+    #[inline]
+    pub(crate) fn push_ascii(&mut self, bytes: &[u8]) -> Option<Data> {
+        bytes.is_ascii().then(|| self.push_utf8(bytes))
+    }
+
+    /// Copies `text`, which is UTF-8 (the callers above check it), into
+    /// the arena.
+    #[inline]
+    fn push_utf8(&mut self, text: &[u8]) -> Data {
         let n = text.len();
         if n > SHARED_MAX {
             return self.push_own(text);
@@ -130,7 +144,7 @@ impl DataArena {
             }
         };
         // SAFETY: `used + n <= cap`, and bytes at and above `used` belong to
-        // no handle yet (module invariant); the source is a distinct `&str`.
+        // no handle yet (module invariant); the source is distinct UTF-8.
         unsafe {
             std::ptr::copy_nonoverlapping(text.as_ptr(), chunk.ptr.as_ptr().add(self.used), n);
         }
@@ -145,7 +159,7 @@ impl DataArena {
 
     /// `text` in a chunk of exactly its size (large texts: a shared chunk
     /// would waste its tail).
-    fn push_own(&mut self, text: &str) -> Data {
+    fn push_own(&mut self, text: &[u8]) -> Data {
         let n = text.len();
         let mut chunk = Chunk::with_capacity(n);
         chunk.own_len = n;

@@ -110,6 +110,7 @@ const _: () = assert!(std::mem::size_of::<EventId>() == 16);
 const _: () = assert!(std::mem::size_of::<Option<EventId>>() == 16);
 
 impl EventId {
+    #[inline]
     pub(crate) fn generated(tick: i64, hash: IdHash, seq: u64) -> EventId {
         match (i32::try_from(tick), u32::try_from(seq)) {
             (Ok(tick), Ok(seq)) => EventId(Repr::Parts { tick, seq, hash }),

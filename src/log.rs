@@ -8,7 +8,8 @@
 use crate::data::DataArena;
 use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
-use crate::json::ser::{DataError, write_canonical_keyed};
+use crate::json::out::JsonBuf;
+use crate::json::ser::{DataError, not_text, write_canonical_keyed};
 use crate::json::top_keys::TopKeys;
 use crate::jsonl::LiveWriter;
 use crate::wall_clock::WallClock;
@@ -92,20 +93,27 @@ impl Counters {
     }
 
     /// The counter for (tick, hash) in its slot, moving the slot if needed.
+    #[inline]
     fn at(&mut self, slot: u32, hash: IdHash, tick: i64) -> &mut Counter {
-        let s = &mut self.slots[slot as usize];
-        if s.tick != tick {
-            let restored = self.older.remove(&(tick, hash)).unwrap_or(Counter {
-                next: 1,
-                dense: Vec::new(),
-            });
-            let previous = std::mem::replace(&mut s.counter, restored);
-            if s.tick != i64::MIN {
-                self.older.insert((s.tick, hash), previous);
-            }
-            s.tick = tick;
+        if self.slots[slot as usize].tick != tick {
+            self.move_slot(slot, hash, tick);
         }
         &mut self.slots[slot as usize].counter
+    }
+
+    /// Parks the slot's counter and brings in (or starts) the one for `tick`.
+    #[cold]
+    fn move_slot(&mut self, slot: u32, hash: IdHash, tick: i64) {
+        let s = &mut self.slots[slot as usize];
+        let restored = self.older.remove(&(tick, hash)).unwrap_or(Counter {
+            next: 1,
+            dense: Vec::new(),
+        });
+        let previous = std::mem::replace(&mut s.counter, restored);
+        if s.tick != i64::MIN {
+            self.older.insert((s.tick, hash), previous);
+        }
+        s.tick = tick;
     }
 
     /// The counter for (tick, hash) without moving anything.
@@ -157,6 +165,7 @@ struct TypeTable {
 }
 
 impl TypeTable {
+    #[inline]
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
         let key = (name.as_ptr() as usize, name.len());
         let home = (((key.0 ^ key.1) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
@@ -264,7 +273,7 @@ pub struct EventLog {
     /// Events added at the current tick (for `Clock::Ticks`).
     added_this_tick: i64,
     live: Option<LiveWriter>,
-    scratch: String,
+    scratch: JsonBuf,
     /// Where the data of events this log creates is stored.
     arena: DataArena,
     /// Per event: where its data's top-level keys are (for data queries).
@@ -446,6 +455,7 @@ impl EventLog {
         self.ticks_ordered
     }
 
+    #[inline]
     fn now(&mut self) -> Timestamp {
         match self.clock {
             Clock::Wall => Timestamp::from_secs(self.wall.now_micros() as f64 / 1e6),
@@ -473,6 +483,7 @@ impl EventLog {
     /// A fresh id for an event of type `type_index` about to be appended
     /// at `position`, registered as held there. Fresh ids are unique: the
     /// counter is past every id of the shape seen.
+    #[inline]
     fn next_id(&mut self, tick: i64, type_index: u32, position: u32) -> EventId {
         let slot = &self.types.slots[type_index as usize];
         let (counter, hash) = (slot.counter, slot.kind.hash());
@@ -511,12 +522,12 @@ impl EventLog {
         parent: Option<&EventId>,
         parent_at: Option<usize>,
     ) -> Result<(usize, u32), DataError> {
-        let mut text = std::mem::take(&mut self.scratch);
-        text.clear();
-        let written = write_canonical_keyed(data, &mut text);
-        let data = written.map(|keys| (self.arena.push(&text), keys));
-        self.scratch = text;
-        let (data, keys) = data?;
+        self.scratch.clear();
+        let keys = write_canonical_keyed(data, &mut self.scratch)?;
+        let data = match self.arena.push_ascii(self.scratch.bytes()) {
+            Some(data) => data,
+            None => self.arena.push(self.scratch.as_str().ok_or_else(not_text)?),
+        };
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
@@ -590,6 +601,7 @@ impl EventLog {
     }
 
     /// Appends and indexes an event.
+    #[inline]
     fn append(&mut self, event: Event, type_index: u32, origin: Origin) -> usize {
         let position = self.events.len();
         let pos32 = position as u32;
@@ -659,6 +671,7 @@ impl EventLog {
     }
 
     /// Makes `child` the last child of `parent` and records its parent.
+    #[inline]
     fn link(&mut self, child: u32, parent: u32) {
         self.parent_pos[child as usize] = parent;
         match self.child_tail[parent as usize] {

@@ -22,7 +22,7 @@ use std::collections::HashSet;
 /// use serde_json::json;
 /// let mut bus = EventBus::new(EventLog::new());
 /// bus.subscribe("enemy.defeated", |ctx, _| { ctx.publish("treasure.drop", &json!({"item": "gold"})).unwrap(); });
-/// let root = bus.publish("enemy.defeated", &json!({"enemy": "dragon"}))?;
+/// let root = bus.publish("enemy.defeated", &json!({"enemy": "dragon"}))?.clone();
 /// let q = EventQuery::new(bus.log());
 /// assert_eq!(q.cascade(&root).len(), 2);
 /// assert_eq!(q.by_data("enemy", &"dragon")?.len(), 1);

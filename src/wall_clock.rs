@@ -77,6 +77,7 @@ impl WallClock {
     }
 
     #[cfg(target_arch = "x86_64")]
+    #[inline]
     fn read(&mut self) -> i64 {
         let t = &mut self.tsc;
         let now = read_tsc();

@@ -221,10 +221,14 @@ fn calls_from_a_handler_are_children_of_the_event_handled() {
         let level = e.data_as::<Value>().unwrap()["level"].clone();
         analytics::track(ctx, "level_up", json!({"level": level})).unwrap();
     });
-    let up = b.publish("game.level_up", &json!({"level": 2})).unwrap();
+    let up = b
+        .publish("game.level_up", &json!({"level": 2}))
+        .unwrap()
+        .id()
+        .clone();
     let tracked = &b.log().events()[1];
     assert_eq!(tracked.event_type(), "analytics.track");
-    assert_eq!(tracked.parent_id(), Some(up.id()));
+    assert_eq!(tracked.parent_id(), Some(&up));
 }
 
 #[test]

@@ -165,7 +165,7 @@ impl AnalyticsHost for Analytics {
 pub trait Publisher<S> {
     fn host(&mut self) -> &mut S;
     fn tick(&self) -> i64;
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<Event, PublishError>;
+    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError>;
 }
 
 impl<S> Publisher<S> for Context<'_, S> {
@@ -175,7 +175,7 @@ impl<S> Publisher<S> for Context<'_, S> {
     fn tick(&self) -> i64 {
         self.log().current_tick()
     }
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<Event, PublishError> {
+    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError> {
         self.publish(event_type, data)
     }
 }
@@ -187,7 +187,7 @@ impl<S> Publisher<S> for EventBus<S> {
     fn tick(&self) -> i64 {
         self.log().current_tick()
     }
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<Event, PublishError> {
+    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError> {
         self.publish(event_type, data)
     }
 }
@@ -358,7 +358,7 @@ fn call<S: AnalyticsHost, P: Publisher<S>>(
 ) -> Result<Option<Event>, PublishError> {
     let tick = p.tick();
     match p.host().analytics().prepare(kind, tick, fields, change) {
-        Some(message) => p.emit(event_type, &message).map(Some),
+        Some(message) => p.emit(event_type, &message).map(|e| Some(e.clone())),
         None => Ok(None),
     }
 }
@@ -468,6 +468,7 @@ pub fn set_consent<S: AnalyticsHost>(
         "analytics.consent",
         &json!({"type": "consent", "consent": flags}),
     )
+    .cloned()
 }
 
 /// Publishes one `analytics.dropped` event with the drops since the last one
@@ -485,7 +486,7 @@ pub fn flush_dropped<S: AnalyticsHost>(
         "analytics.dropped",
         &json!({"tick": tick, "count": count, "reasons": pending}),
     )
-    .map(Some)
+    .map(|e| Some(e.clone()))
 }
 
 impl Projection for IdentityState {

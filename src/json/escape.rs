@@ -2,6 +2,8 @@
 //! pure ASCII output, lowercase `\uXXXX`, UTF-16 surrogate pairs for astral
 //! characters, and the decoding of such strings back into characters.
 
+use super::out::TextOut;
+
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// True for bytes that are written as they are inside a JSON string.
@@ -12,7 +14,7 @@ fn is_plain(b: u8) -> bool {
 
 /// Appends `\uXXXX` for one UTF-16 code unit.
 #[inline]
-pub(crate) fn push_u_escape(out: &mut String, unit: u32) {
+pub(crate) fn push_u_escape<W: TextOut + ?Sized>(out: &mut W, unit: u32) {
     out.push_str("\\u");
     for shift in [12, 8, 4, 0] {
         out.push(HEX[((unit >> shift) & 0xf) as usize] as char);
@@ -21,7 +23,7 @@ pub(crate) fn push_u_escape(out: &mut String, unit: u32) {
 
 /// Appends the escape for one character that is not plain.
 #[inline]
-fn push_escaped_char(out: &mut String, c: char) {
+fn push_escaped_char<W: TextOut + ?Sized>(out: &mut W, c: char) {
     match c {
         '"' => out.push_str("\\\""),
         '\\' => out.push_str("\\\\"),
@@ -41,7 +43,7 @@ fn push_escaped_char(out: &mut String, c: char) {
 
 /// Appends `s` as a quoted JSON string, escaped as Python writes it.
 #[inline]
-pub(crate) fn write_json_str(out: &mut String, s: &str) {
+pub(crate) fn write_json_str<W: TextOut + ?Sized>(out: &mut W, s: &str) {
     // Short plain strings (keys, names) are the common case: one copy.
     if s.len() <= 32 && s.bytes().all(is_plain) {
         out.push('"');
@@ -55,7 +57,7 @@ pub(crate) fn write_json_str(out: &mut String, s: &str) {
 }
 
 /// Appends the escaped body of `s` (no quotes).
-pub(crate) fn write_json_str_body(out: &mut String, s: &str) {
+pub(crate) fn write_json_str_body<W: TextOut + ?Sized>(out: &mut W, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;

@@ -5,6 +5,8 @@
 //! (`1e16`, `1e-5`, `10000000000000000`), so the rule is applied here by hand
 //! on top of the shortest digits that ryu produces.
 
+use super::out::TextOut;
+
 /// How non-finite values are spelled: in a JSON file (`NaN`, `Infinity`)
 /// or in a printed view (`nan`, `inf`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -15,7 +17,7 @@ pub(crate) enum NonFinite {
 }
 
 /// Appends `repr(v)` to `out`.
-pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
+pub(crate) fn write_float<W: TextOut + ?Sized>(out: &mut W, v: f64, non_finite: NonFinite) {
     if !v.is_finite() {
         let json = match (v.is_nan(), v > 0.0) {
             (true, _) => "NaN",
@@ -106,11 +108,11 @@ pub(crate) fn write_float(out: &mut String, v: f64, non_finite: NonFinite) {
         -(leading_frac_zeros + 1) + e_part
     };
     let digits = &digits[..n];
-    let push = |out: &mut String, bytes: &[u8]| {
+    fn push<W: TextOut + ?Sized>(out: &mut W, bytes: &[u8]) {
         for &b in bytes {
             out.push(b as char);
         }
-    };
+    }
     if (-4..16).contains(&exp) {
         if exp >= 0 {
             let int_len = exp as usize + 1;

@@ -7,6 +7,7 @@
 
 pub(crate) mod escape;
 pub(crate) mod float;
+pub(crate) mod out;
 mod printable;
 pub(crate) mod pyfmt;
 pub(crate) mod scan;

@@ -121,6 +121,19 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
+/// The high bit of each byte of `w` (eight bytes, little-endian) that is
+/// not plain in a JSON string: `"`, `\\`, below 0x20, 0x7f, or 0x80 and up.
+/// Zero exactly when all eight are plain; when not, the lowest flag is at
+/// the first byte needing care (flags above it may be spurious).
+#[inline(always)]
+pub(crate) fn plain_flags(w: u64) -> u64 {
+    let quote = (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
+    let slash = (w ^ (ONES * 0x5c)).wrapping_sub(ONES) & !(w ^ (ONES * 0x5c));
+    let control = w.wrapping_sub(ONES * 0x20) & !w;
+    let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
+    (quote | slash | control | del | w) & HIGHS
+}
+
 /// The length of the run at the start of `s` of bytes that stand for
 /// themselves inside a canonical JSON string: printable ASCII other than
 /// `"` and `\\` (0x20..=0x7e). Eight bytes at a time.
@@ -128,15 +141,7 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 pub(crate) fn plain_run(s: &[u8]) -> usize {
     let mut i = 0;
     while let Some(chunk) = s.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // Flags: `"`, `\\`, below 0x20, 0x7f, or 0x80 and up. Only the lowest
-        // flag is used, and each test is exact at its lowest hit.
-        let quote =
-            (w ^ (ONES * u64::from(b'"'))).wrapping_sub(ONES) & !(w ^ (ONES * u64::from(b'"')));
-        let slash = (w ^ (ONES * 0x5c)).wrapping_sub(ONES) & !(w ^ (ONES * 0x5c));
-        let control = w.wrapping_sub(ONES * 0x20) & !w;
-        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f));
-        let flags = (quote | slash | control | del | w) & HIGHS;
+        let flags = plain_flags(u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])));
         if flags != 0 {
             return i + (flags.trailing_zeros() / 8) as usize;
         }

@@ -5,8 +5,8 @@
 //! Enums follow serde_json's external tagging, so `Event::data_as` reads
 //! back through serde_json what this wrote.
 
-use super::escape::write_json_str;
 use super::float::{NonFinite, write_float};
+use super::out::{JsonBuf, TextOut};
 use super::top_keys::{TopKeys, TopKeysBuilder};
 use serde::ser::{self, Serialize};
 use std::fmt::{self, Display};
@@ -16,6 +16,7 @@ use std::fmt::{self, Display};
 pub struct DataError(String);
 
 impl DataError {
+    #[inline]
     pub(crate) fn new(msg: impl Into<String>) -> Self {
         DataError(msg.into())
     }
@@ -39,15 +40,16 @@ type Result<T = ()> = std::result::Result<T, DataError>;
 
 /// Appends the canonical JSON text of `value` to `out`.
 pub(crate) fn write_canonical<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result {
-    write_with(value, out, false).map(|_| ())
+    write_string(value, out, false)
 }
 
-/// `write_canonical`, also telling where the top-level keys are.
+/// Appends the canonical JSON text of `value` to `buf`, telling where its
+/// top-level keys are (the publishing path).
 pub(crate) fn write_canonical_keyed<T: Serialize + ?Sized>(
     value: &T,
-    out: &mut String,
+    buf: &mut JsonBuf,
 ) -> Result<TopKeys> {
-    write_with(value, out, false)
+    write_with(value, buf, false)
 }
 
 /// As `write_canonical`, but writes NaN and infinities (as `NaN`,
@@ -56,12 +58,26 @@ pub(crate) fn write_canonical_non_finite<T: Serialize + ?Sized>(
     value: &T,
     out: &mut String,
 ) -> Result {
-    write_with(value, out, true).map(|_| ())
+    write_string(value, out, true)
 }
 
+fn write_string<T: Serialize + ?Sized>(value: &T, out: &mut String, non_finite: bool) -> Result {
+    let mut buf = JsonBuf::default();
+    write_with(value, &mut buf, non_finite)?;
+    out.push_str(buf.as_str().ok_or_else(not_text)?);
+    Ok(())
+}
+
+/// What `JsonBuf::as_str` failing would mean (it cannot: every write is
+/// text), as an error rather than a panic.
+pub(crate) fn not_text() -> DataError {
+    DataError::new("internal error: serialized data is not UTF-8")
+}
+
+#[inline]
 fn write_with<T: Serialize + ?Sized>(
     value: &T,
-    out: &mut String,
+    out: &mut JsonBuf,
     non_finite: bool,
 ) -> Result<TopKeys> {
     let start = out.len();
@@ -83,7 +99,7 @@ fn write_with<T: Serialize + ?Sized>(
 }
 
 struct Ser<'o> {
-    out: &'o mut String,
+    out: &'o mut JsonBuf,
     /// Byte ranges in `out` of the keys of the maps being written.
     keys: Vec<(usize, usize)>,
     /// Write NaN/Infinity instead of failing on them.
@@ -104,6 +120,33 @@ impl Ser<'_> {
         }
     }
 
+    /// Fails on a key the map just closed wrote twice (keys from
+    /// `first_key` on), then forgets them.
+    #[inline(never)]
+    fn check_map_keys(&mut self, first_key: usize) -> Result {
+        let out = &*self.out;
+        let keys = &self.keys[first_key..];
+        let text = |&(a, b): &(usize, usize)| out.slice(a, b);
+        let dup = if keys.len() <= 8 {
+            keys.iter().enumerate().find_map(|(i, k)| {
+                keys[..i]
+                    .iter()
+                    .any(|p| text(p) == text(k))
+                    .then(|| text(k))
+            })
+        } else {
+            let mut sorted: Vec<&[u8]> = keys.iter().map(text).collect();
+            sorted.sort_unstable();
+            sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+        };
+        if let Some(key) = dup {
+            let key = String::from_utf8_lossy(key);
+            return Err(DataError::new(format!("duplicate key {key} in event data")));
+        }
+        self.keys.truncate(first_key);
+        Ok(())
+    }
+
     /// An enum variant wraps its value in an object the key list would not
     /// describe: at the top level, record nothing.
     fn variant_object(&mut self) {
@@ -113,30 +156,11 @@ impl Ser<'_> {
     }
 }
 
-/// Appends `v` in decimal. Small numbers (most simulation data) are
-/// written digit by digit, sparing a copy through a buffer.
-#[inline]
-fn push_u64(out: &mut String, v: u64) {
-    match v {
-        0..=9 => out.push(char::from(b'0' + v as u8)),
-        10..=99 => {
-            out.push(char::from(b'0' + (v / 10) as u8));
-            out.push(char::from(b'0' + (v % 10) as u8));
-        }
-        100..=999 => {
-            out.push(char::from(b'0' + (v / 100) as u8));
-            out.push(char::from(b'0' + (v / 10 % 10) as u8));
-            out.push(char::from(b'0' + (v % 10) as u8));
-        }
-        _ => out.push_str(itoa::Buffer::new().format(v)),
-    }
-}
-
-fn push_float(out: &mut String, v: f64) -> Result {
+fn push_float<W: TextOut>(out: &mut W, v: f64) -> Result {
     push_float_with(out, v, false)
 }
 
-fn push_float_with(out: &mut String, v: f64, non_finite: bool) -> Result {
+fn push_float_with<W: TextOut>(out: &mut W, v: f64, non_finite: bool) -> Result {
     if !v.is_finite() && !non_finite {
         return Err(DataError::new(format!(
             "{v} is not JSON: event data cannot hold NaN or infinite floats"
@@ -146,7 +170,7 @@ fn push_float_with(out: &mut String, v: f64, non_finite: bool) -> Result {
     Ok(())
 }
 
-fn push_f32(out: &mut String, v: f32, non_finite: bool) -> Result {
+fn push_f32<W: TextOut>(out: &mut W, v: f32, non_finite: bool) -> Result {
     // The shortest digits of the f32, then Python's layout for them.
     let shortest: f64 = format!("{v:e}").parse().unwrap_or(f64::NAN);
     push_float_with(
@@ -171,63 +195,83 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
     type SerializeStruct = Compound<'s, 'o>;
     type SerializeStructVariant = Compound<'s, 'o>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result {
-        self.out.push_str(if v { "true" } else { "false" });
-        Ok(())
-    }
-    fn serialize_i8(self, v: i8) -> Result {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result {
-        self.serialize_i64(i64::from(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result {
-        if v >= 0 {
-            push_u64(self.out, v as u64);
+        if v {
+            self.out.push_ascii(b"true");
         } else {
-            self.out.push_str(itoa::Buffer::new().format(v));
+            self.out.push_ascii(b"false");
         }
         Ok(())
     }
-    fn serialize_i128(self, v: i128) -> Result {
-        self.out.push_str(itoa::Buffer::new().format(v));
+    #[inline]
+    fn serialize_i8(self, v: i8) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    #[inline]
+    fn serialize_i16(self, v: i16) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    #[inline]
+    fn serialize_i32(self, v: i32) -> Result {
+        self.serialize_i64(i64::from(v))
+    }
+    #[inline]
+    fn serialize_i64(self, v: i64) -> Result {
+        if v >= 0 {
+            self.out.push_u64(v as u64);
+        } else {
+            TextOut::push_str(self.out, itoa::Buffer::new().format(v));
+        }
         Ok(())
     }
+    #[inline]
+    fn serialize_i128(self, v: i128) -> Result {
+        TextOut::push_str(self.out, itoa::Buffer::new().format(v));
+        Ok(())
+    }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result {
         self.serialize_u64(u64::from(v))
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result {
-        push_u64(self.out, v);
+        self.out.push_u64(v);
         Ok(())
     }
+    #[inline]
     fn serialize_u128(self, v: u128) -> Result {
-        self.out.push_str(itoa::Buffer::new().format(v));
+        TextOut::push_str(self.out, itoa::Buffer::new().format(v));
         Ok(())
     }
+    #[inline]
     fn serialize_f32(self, v: f32) -> Result {
         push_f32(self.out, v, self.non_finite)
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Result {
         push_float_with(self.out, v, self.non_finite)
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Result {
         let mut buf = [0u8; 4];
-        write_json_str(self.out, v.encode_utf8(&mut buf));
+        self.out.push_json_str(v.encode_utf8(&mut buf));
         Ok(())
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result {
-        write_json_str(self.out, v);
+        self.out.push_json_str(v);
         Ok(())
     }
+    #[inline]
     fn serialize_bytes(self, v: &[u8]) -> Result {
         use ser::SerializeSeq;
         let mut seq = self.serialize_seq(Some(v.len()))?;
@@ -236,22 +280,28 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         }
         SerializeSeq::end(seq)
     }
+    #[inline]
     fn serialize_none(self) -> Result {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result {
-        self.out.push_str("null");
+        self.out.push_ascii(b"null");
         Ok(())
     }
+    #[inline]
     fn serialize_unit_struct(self, _name: &'static str) -> Result {
         self.serialize_unit()
     }
+    #[inline]
     fn serialize_unit_variant(self, _name: &'static str, _i: u32, variant: &'static str) -> Result {
         self.serialize_str(variant)
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _n: &'static str,
@@ -259,6 +309,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
     ) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
@@ -267,25 +318,29 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         value: &T,
     ) -> Result {
         self.variant_object();
-        self.out.push('{');
-        write_json_str(self.out, variant);
-        self.out.push_str(": ");
+        self.out.push_byte(b'{');
+        self.out.push_json_str(variant);
+        self.out.push_ascii(b": ");
         self.depth += 1;
         value.serialize(&mut *self)?;
         self.depth -= 1;
-        self.out.push('}');
+        self.out.push_byte(b'}');
         Ok(())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'s, 'o>> {
-        self.out.push('[');
+        self.out.push_byte(b'[');
         Ok(Compound::new(self, Close::Array))
     }
+    #[inline]
     fn serialize_tuple(self, len: usize) -> Result<Compound<'s, 'o>> {
         self.serialize_seq(Some(len))
     }
+    #[inline]
     fn serialize_tuple_struct(self, _n: &'static str, len: usize) -> Result<Compound<'s, 'o>> {
         self.serialize_seq(Some(len))
     }
+    #[inline]
     fn serialize_tuple_variant(
         self,
         _name: &'static str,
@@ -294,19 +349,22 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         _len: usize,
     ) -> Result<Compound<'s, 'o>> {
         self.variant_object();
-        self.out.push('{');
-        write_json_str(self.out, variant);
-        self.out.push_str(": [");
+        self.out.push_byte(b'{');
+        self.out.push_json_str(variant);
+        self.out.push_ascii(b": [");
         Ok(Compound::new(self, Close::ArrayInObject))
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'s, 'o>> {
-        self.out.push('{');
+        self.out.push_byte(b'{');
         Ok(Compound::new(self, Close::Map))
     }
+    #[inline]
     fn serialize_struct(self, _n: &'static str, _len: usize) -> Result<Compound<'s, 'o>> {
-        self.out.push('{');
+        self.out.push_byte(b'{');
         Ok(Compound::new(self, Close::Object))
     }
+    #[inline]
     fn serialize_struct_variant(
         self,
         _name: &'static str,
@@ -315,9 +373,9 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
         _len: usize,
     ) -> Result<Compound<'s, 'o>> {
         self.variant_object();
-        self.out.push('{');
-        write_json_str(self.out, variant);
-        self.out.push_str(": {");
+        self.out.push_byte(b'{');
+        self.out.push_json_str(variant);
+        self.out.push_ascii(b": {");
         Ok(Compound::new(self, Close::ObjectInObject))
     }
 }
@@ -341,6 +399,7 @@ struct Compound<'s, 'o> {
 }
 
 impl<'s, 'o> Compound<'s, 'o> {
+    #[inline]
     fn new(ser: &'s mut Ser<'o>, close: Close) -> Self {
         let first_key = ser.keys.len();
         ser.depth += 1;
@@ -352,54 +411,45 @@ impl<'s, 'o> Compound<'s, 'o> {
         }
     }
 
+    #[inline]
     fn separator(&mut self) {
         if !self.first {
-            self.ser.out.push_str(", ");
+            self.ser.out.push_ascii(b", ");
         }
         self.first = false;
     }
 
+    #[inline]
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.separator();
         value.serialize(&mut *self.ser)
     }
 
+    #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
         self.separator();
         self.ser.key_here();
-        write_json_str(self.ser.out, key);
-        self.ser.out.push_str(": ");
+        self.ser.out.push_json_str(key);
+        self.ser.out.push_ascii(b": ");
         value.serialize(&mut *self.ser)
     }
 
+    #[inline]
     fn finish(self) -> Result {
         self.ser.depth -= 1;
         let out = &mut *self.ser.out;
         match self.close {
-            Close::Array => out.push(']'),
-            Close::ArrayInObject => out.push_str("]}"),
-            Close::Object => out.push('}'),
-            Close::ObjectInObject => out.push_str("}}"),
+            Close::Array => out.push_byte(b']'),
+            Close::ArrayInObject => out.push_ascii(b"]}"),
+            Close::Object => out.push_byte(b'}'),
+            Close::ObjectInObject => out.push_ascii(b"}}"),
             Close::Map => {
-                out.push('}');
-                let keys = &self.ser.keys[self.first_key..];
-                let text = |&(a, b): &(usize, usize)| &out[a..b];
-                let dup = if keys.len() <= 8 {
-                    keys.iter().enumerate().find_map(|(i, k)| {
-                        keys[..i]
-                            .iter()
-                            .any(|p| text(p) == text(k))
-                            .then(|| text(k))
-                    })
+                out.push_byte(b'}');
+                if self.ser.keys.len() - self.first_key < 2 {
+                    self.ser.keys.truncate(self.first_key);
                 } else {
-                    let mut sorted: Vec<&str> = keys.iter().map(text).collect();
-                    sorted.sort_unstable();
-                    sorted.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
-                };
-                if let Some(key) = dup {
-                    return Err(DataError::new(format!("duplicate key {key} in event data")));
+                    self.ser.check_map_keys(self.first_key)?;
                 }
-                self.ser.keys.truncate(self.first_key);
             }
         }
         Ok(())
@@ -409,9 +459,11 @@ impl<'s, 'o> Compound<'s, 'o> {
 impl ser::SerializeSeq for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.element(value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -420,9 +472,11 @@ impl ser::SerializeSeq for Compound<'_, '_> {
 impl ser::SerializeTuple for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.element(value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -431,9 +485,11 @@ impl ser::SerializeTuple for Compound<'_, '_> {
 impl ser::SerializeTupleStruct for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.element(value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -442,9 +498,11 @@ impl ser::SerializeTupleStruct for Compound<'_, '_> {
 impl ser::SerializeTupleVariant for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         self.element(value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -453,6 +511,7 @@ impl ser::SerializeTupleVariant for Compound<'_, '_> {
 impl ser::SerializeMap for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result {
         self.separator();
         self.ser.key_here();
@@ -461,12 +520,14 @@ impl ser::SerializeMap for Compound<'_, '_> {
             out: &mut *self.ser.out,
         })?;
         self.ser.keys.push((start, self.ser.out.len()));
-        self.ser.out.push_str(": ");
+        self.ser.out.push_ascii(b": ");
         Ok(())
     }
+    #[inline]
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result {
         value.serialize(&mut *self.ser)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -475,9 +536,11 @@ impl ser::SerializeMap for Compound<'_, '_> {
 impl ser::SerializeStruct for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
         self.field(key, value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -486,9 +549,11 @@ impl ser::SerializeStruct for Compound<'_, '_> {
 impl ser::SerializeStructVariant for Compound<'_, '_> {
     type Ok = ();
     type Error = DataError;
+    #[inline]
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
         self.field(key, value)
     }
+    #[inline]
     fn end(self) -> Result {
         self.finish()
     }
@@ -497,12 +562,12 @@ impl ser::SerializeStructVariant for Compound<'_, '_> {
 /// Map keys: strings as they are; numbers, bools and None stringified the
 /// way Python's `json.dumps` stringifies dict keys.
 struct MapKey<'o> {
-    out: &'o mut String,
+    out: &'o mut JsonBuf,
 }
 
 impl MapKey<'_> {
     fn quoted(self, text: &str) -> Result {
-        write_json_str(self.out, text);
+        self.out.push_json_str(text);
         Ok(())
     }
 }
@@ -522,74 +587,96 @@ impl ser::Serializer for MapKey<'_> {
     type SerializeStruct = ser::Impossible<(), DataError>;
     type SerializeStructVariant = ser::Impossible<(), DataError>;
 
+    #[inline]
     fn serialize_bool(self, v: bool) -> Result {
         self.quoted(if v { "true" } else { "false" })
     }
+    #[inline]
     fn serialize_i8(self, v: i8) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_i16(self, v: i16) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_i32(self, v: i32) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_i64(self, v: i64) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_i128(self, v: i128) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_u8(self, v: u8) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_u16(self, v: u16) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_u32(self, v: u32) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_u64(self, v: u64) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_u128(self, v: u128) -> Result {
         self.quoted(&v.to_string())
     }
+    #[inline]
     fn serialize_f32(self, v: f32) -> Result {
         let mut s = String::new();
         push_f32(&mut s, v, false)?;
         self.quoted(&s)
     }
+    #[inline]
     fn serialize_f64(self, v: f64) -> Result {
         let mut s = String::new();
         push_float(&mut s, v)?;
         self.quoted(&s)
     }
+    #[inline]
     fn serialize_char(self, v: char) -> Result {
         let mut buf = [0u8; 4];
         self.quoted(v.encode_utf8(&mut buf))
     }
+    #[inline]
     fn serialize_str(self, v: &str) -> Result {
         self.quoted(v)
     }
+    #[inline]
     fn serialize_bytes(self, _v: &[u8]) -> Result {
         Err(key_error())
     }
+    #[inline]
     fn serialize_none(self) -> Result {
         self.quoted("null")
     }
+    #[inline]
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_unit(self) -> Result {
         self.quoted("null")
     }
+    #[inline]
     fn serialize_unit_struct(self, _n: &'static str) -> Result {
         self.quoted("null")
     }
+    #[inline]
     fn serialize_unit_variant(self, _n: &'static str, _i: u32, variant: &'static str) -> Result {
         self.quoted(variant)
     }
+    #[inline]
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _n: &'static str,
@@ -597,6 +684,7 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result {
         value.serialize(self)
     }
+    #[inline]
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
         _n: &'static str,
@@ -606,12 +694,15 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result {
         Err(key_error())
     }
+    #[inline]
     fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_tuple_struct(
         self,
         _n: &'static str,
@@ -619,6 +710,7 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result<Self::SerializeTupleStruct> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_tuple_variant(
         self,
         _n: &'static str,
@@ -628,12 +720,15 @@ impl ser::Serializer for MapKey<'_> {
     ) -> Result<Self::SerializeTupleVariant> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_struct(self, _n: &'static str, _l: usize) -> Result<Self::SerializeStruct> {
         Err(key_error())
     }
+    #[inline]
     fn serialize_struct_variant(
         self,
         _n: &'static str,
@@ -663,23 +758,38 @@ mod tests {
 
     #[test]
     fn top_level_keys_are_recorded_and_variants_are_not() {
-        let mut out = String::new();
-        let keys = write_canonical_keyed(&json!({"a": {"b": 1}, "cc": [1]}), &mut out).unwrap();
+        let keyed = |v: &dyn erased::Value| {
+            let mut buf = JsonBuf::default();
+            let keys = v.write(&mut buf).unwrap();
+            (buf.as_str().unwrap().to_owned(), keys)
+        };
+        let (out, keys) = keyed(&json!({"a": {"b": 1}, "cc": [1]}));
         assert_eq!(out, r#"{"a": {"b": 1}, "cc": [1]}"#);
         assert_eq!(keys.offsets(), Some([1, 16, 0, 0]));
         #[derive(serde::Serialize)]
         enum E {
             V { x: u8 },
         }
-        out.clear();
-        let keys = write_canonical_keyed(&E::V { x: 1 }, &mut out).unwrap();
+        let (out, keys) = keyed(&E::V { x: 1 });
         assert_eq!(
             (out.as_str(), keys),
             (r#"{"V": {"x": 1}}"#, TopKeys::UNKNOWN)
         );
-        out.clear();
-        let keys = write_canonical_keyed(&[json!({"a": 1})], &mut out).unwrap();
+        let (_, keys) = keyed(&[json!({"a": 1})]);
         assert_eq!(keys.offsets(), Some([0; 4]));
+    }
+
+    /// Lets the test above take values of different types through one closure.
+    mod erased {
+        use super::super::*;
+        pub(super) trait Value {
+            fn write(&self, buf: &mut JsonBuf) -> Result<TopKeys>;
+        }
+        impl<T: Serialize> Value for T {
+            fn write(&self, buf: &mut JsonBuf) -> Result<TopKeys> {
+                write_canonical_keyed(self, buf)
+            }
+        }
     }
 
     fn canon<T: Serialize>(v: &T) -> Result<String> {

@@ -284,11 +284,11 @@ fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         (item, foe)
     };
     if let Some(item) = item {
-        let found = ctx.publish("item.discover", &json!({"item": item, "room": name, "message": format!("You spot a {item} in the {name}.")}))?;
+        let found = ctx.publish("item.discover", &json!({"item": item, "room": name, "message": format!("You spot a {item} in the {name}.")}))?.id().clone();
         ctx.publish_with_parent(
             "player.pickup_item",
             &json!({"item": item, "message": format!("You pick up the {item}.")}),
-            Some(found.id()),
+            Some(&found),
         )?;
     }
     if let Some(foe) = foe {
@@ -296,14 +296,14 @@ fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         let seen = ctx.publish(
             "enemy.encounter",
             &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("A {foe} appears before you!")}),
-        )?;
+        )?.id().clone();
         let next = ctx.log().current_tick() + 1;
         let game = ctx.state();
         game.fight = Some(Fight {
             enemy: stats.name,
             health: stats.health,
         });
-        game.schedule.at(next, "combat.start", &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("Combat with the {foe} begins!")}), Some(seen.id()));
+        game.schedule.at(next, "combat.start", &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("Combat with the {foe} begins!")}), Some(&seen));
     }
     Ok(())
 }
@@ -336,7 +336,7 @@ fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     let hit = ctx.publish(
         "combat.damage_dealt",
         &json!({"enemy": fight.enemy, "amount": dealt, "enemy_health": left, "message": format!("You hit the {} for {dealt} damage!", fight.enemy)}),
-    )?;
+    )?.id().clone();
     if left == 0 {
         let gold = {
             let game = ctx.state();
@@ -346,18 +346,18 @@ fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         let win = ctx.publish_with_parent(
             "enemy.defeated",
             &json!({"enemy": fight.enemy, "rounds": round, "message": format!("The {} is defeated!", fight.enemy)}),
-            Some(hit.id()),
-        )?;
+            Some(&hit),
+        )?.id().clone();
         ctx.publish_with_parent(
             "loot.drop",
             &json!({"gold": gold, "from": fight.enemy}),
-            Some(win.id()),
+            Some(&win),
         )?;
         let total = ctx.state().state.experience + stats.xp;
         ctx.publish_with_parent(
             "player.experience",
             &json!({"amount": stats.xp, "total": total}),
-            Some(win.id()),
+            Some(&win),
         )?;
         return Ok(());
     }
@@ -372,13 +372,16 @@ fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     )?;
     let next = ctx.log().current_tick() + 1;
     if health == 0 {
-        let down = ctx.publish(
-            "player.defeated",
-            &json!({"enemy": fight.enemy, "message": "You collapse..."}),
-        )?;
+        let down = ctx
+            .publish(
+                "player.defeated",
+                &json!({"enemy": fight.enemy, "message": "You collapse..."}),
+            )?
+            .id()
+            .clone();
         let game = ctx.state();
         game.fight = None;
-        game.schedule.at(next, "player.revive", &json!({"health": REVIVE_HEALTH, "room": "entrance", "message": "You wake up at the entrance."}), Some(down.id()));
+        game.schedule.at(next, "player.revive", &json!({"health": REVIVE_HEALTH, "room": "entrance", "message": "You wake up at the entrance."}), Some(&down));
     } else {
         ctx.state().schedule.at(
             next,

@@ -201,7 +201,7 @@ fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     let created = ctx.publish(
         "order.created",
         &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "price": price}),
-    )?;
+    )?.id().clone();
     analytics::track(
         ctx,
         "order_created",
@@ -212,7 +212,7 @@ fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
         next,
         "order.filled",
         &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "fill_price": fill}),
-        Some(created.id()),
+        Some(&created),
     );
     Ok(())
 }

@@ -1,0 +1,264 @@
+//! `JsonBuf`: the buffer the serializer writes canonical text into.
+//!
+//! Publishing writes a few short pieces per event (`{`, a key, `": "`, a
+//! number, ...). Through `String` each piece pays a capacity check and, for
+//! anything not known at compile time, a call to `memcpy`. `JsonBuf` keeps
+//! its bytes zero-filled ahead of the write position, so a piece is one
+//! bounds check and a copy the compiler can inline, and the short strings
+//! that keys and names are get checked and copied in one pass. All safe
+//! code: what it holds is always whole `&str` pieces or ASCII, so reading
+//! it back as `&str` is checked once, not trusted.
+
+/// Where escaping and float formatting write: a `String` or a `JsonBuf`.
+pub(crate) trait TextOut {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+}
+
+impl TextOut for String {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+    #[inline]
+    fn push(&mut self, c: char) {
+        String::push(self, c);
+    }
+}
+
+use super::scan::plain_flags;
+
+/// A growable text buffer with cheap small appends.
+#[derive(Default)]
+pub(crate) struct JsonBuf {
+    /// Written bytes, then zeros up to the end.
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+impl JsonBuf {
+    pub(crate) fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Forgets everything from `len` on.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// The text written so far. Every write is a whole `&str` or ASCII, so
+    /// this cannot fail; if it ever did, the caller gets `None`, not a panic.
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes[..self.len]).ok()
+    }
+
+    /// The bytes written so far.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The bytes written in `range` (for comparing keys).
+    pub(crate) fn slice(&self, start: usize, end: usize) -> &[u8] {
+        &self.bytes[start.min(self.len)..end.min(self.len)]
+    }
+
+    /// `n` writable bytes at the write position.
+    #[inline(always)]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        if self.bytes.len() - self.len < n {
+            self.grow(n);
+        }
+        &mut self.bytes[self.len..self.len + n]
+    }
+
+    #[cold]
+    fn grow(&mut self, n: usize) {
+        let want = (self.len + n).max(2 * self.bytes.len()).max(256);
+        self.bytes.resize(want, 0);
+    }
+
+    /// Appends a piece known at compile time (`", "`, `"null"`, ...).
+    #[inline(always)]
+    pub(crate) fn push_ascii<const N: usize>(&mut self, piece: &[u8; N]) {
+        self.room(N).copy_from_slice(piece);
+        self.len += N;
+    }
+
+    #[inline(always)]
+    pub(crate) fn push_byte(&mut self, b: u8) {
+        debug_assert!(b.is_ascii());
+        self.room(1)[0] = b;
+        self.len += 1;
+    }
+
+    /// Appends `v` in decimal.
+    #[inline]
+    pub(crate) fn push_u64(&mut self, v: u64) {
+        let digit = |d: u64| b'0' + d as u8;
+        match v {
+            0..=9 => self.push_byte(digit(v)),
+            10..=99 => self.push_ascii(&[digit(v / 10), digit(v % 10)]),
+            100..=999 => self.push_ascii(&[digit(v / 100), digit(v / 10 % 10), digit(v % 10)]),
+            _ => self.push_short(itoa::Buffer::new().format(v).as_bytes()),
+        }
+    }
+
+    /// Appends bytes that are whole characters, inlining the copy when
+    /// there are at most 16 of them.
+    #[inline(always)]
+    fn push_short(&mut self, b: &[u8]) {
+        let n = b.len();
+        copy_short(self.room(n), b);
+        self.len += n;
+    }
+
+    /// Appends `s` as a quoted JSON string, escaped as Python writes it.
+    #[inline]
+    pub(crate) fn push_json_str(&mut self, s: &str) {
+        let b = s.as_bytes();
+        let n = b.len();
+        if n <= 16 {
+            // Check a word (or two overlapping ones) for bytes needing care
+            // and copy them, without a loop or a call.
+            // (Words are put together in registers: storing bytes and
+            // loading them back as a word stalls the pipeline.)
+            let flags = if let (Some(h), Some(t)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
+                // Each word on its own: OR-ing bytes could hide a quote.
+                plain_flags(u64::from_le_bytes(*h)) | plain_flags(u64::from_le_bytes(*t))
+            } else if let (Some(h), Some(t)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+                plain_flags(
+                    u64::from(u32::from_le_bytes(*h)) | u64::from(u32::from_le_bytes(*t)) << 32,
+                )
+            } else if n > 0 {
+                // Three bytes (repeats for shorter strings), padded with spaces.
+                plain_flags(
+                    u64::from(b[0])
+                        | u64::from(b[n / 2]) << 8
+                        | u64::from(b[n - 1]) << 16
+                        | 0x2020_2020_2000_0000,
+                )
+            } else {
+                0
+            };
+            let plain = flags == 0;
+            if plain {
+                let room = self.room(n + 2);
+                room[0] = b'"';
+                copy_short(&mut room[1..=n], b);
+                room[n + 1] = b'"';
+                self.len += n + 2;
+                return;
+            }
+        }
+        super::escape::write_json_str(self, s);
+    }
+}
+
+/// `dst.copy_from_slice(src)` for slices of equal length, without a call
+/// to `memcpy` up to 16 bytes: two overlapping loads and stores.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() {
+        return;
+    }
+    if n > 16 {
+        dst.copy_from_slice(src);
+    } else if let (Some(h), Some(t)) = (src.first_chunk::<8>(), src.last_chunk::<8>()) {
+        if let Some(d) = dst.first_chunk_mut::<8>() {
+            *d = *h;
+        }
+        if let Some(d) = dst.last_chunk_mut::<8>() {
+            *d = *t;
+        }
+    } else if let (Some(h), Some(t)) = (src.first_chunk::<4>(), src.last_chunk::<4>()) {
+        if let Some(d) = dst.first_chunk_mut::<4>() {
+            *d = *h;
+        }
+        if let Some(d) = dst.last_chunk_mut::<4>() {
+            *d = *t;
+        }
+    } else if n > 0 {
+        dst[0] = src[0];
+        dst[n / 2] = src[n / 2];
+        dst[n - 1] = src[n - 1];
+    }
+}
+
+impl TextOut for JsonBuf {
+    #[inline]
+    fn push_str(&mut self, s: &str) {
+        self.push_short(s.as_bytes());
+    }
+
+    #[inline]
+    fn push(&mut self, c: char) {
+        let mut utf8 = [0; 4];
+        TextOut::push_str(self, c.encode_utf8(&mut utf8));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_appends_and_growth_keep_the_text() {
+        let mut buf = JsonBuf::default();
+        let mut expected = String::new();
+        for i in 0..500u64 {
+            buf.push_ascii(b", ");
+            buf.push_u64(i * 7);
+            buf.push_json_str("k\u{e9}y\"");
+            buf.push_json_str("plain");
+            TextOut::push(&mut buf, 'ü');
+            expected.push_str(&format!(", {}\"k\\u00e9y\\\"\"\"plain\"ü", i * 7));
+        }
+        assert_eq!(buf.as_str(), Some(expected.as_str()));
+        buf.truncate(3);
+        assert_eq!(buf.as_str(), Some(", 0"));
+        buf.clear();
+        assert_eq!((buf.len(), buf.as_str()), (0, Some("")));
+    }
+
+    #[test]
+    fn strings_take_the_same_escapes_on_both_paths() {
+        for s in [
+            "",
+            "a",
+            "tab\there",
+            "\u{1f600}",
+            "\\",
+            &"x".repeat(17),
+            "sixteen_bytes_ok",
+            "seven\u{7f}",
+            "1234\n678",
+            "Dh00A\"0A00A",
+            "ab\"",
+            "\"",
+            "a\\b",
+        ] {
+            let mut buf = JsonBuf::default();
+            buf.push_json_str(s);
+            let mut reference = String::new();
+            crate::json::escape::write_json_str(&mut reference, s);
+            assert_eq!(buf.as_str(), Some(reference.as_str()), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_string_is_written_as_escape_writes_it(s in "[ -~\u{0}-\u{1f}\u{7f}\u{e9}\u{1f600}]{0,40}") {
+            let mut buf = JsonBuf::default();
+            buf.push_ascii(b"x");
+            buf.push_json_str(&s);
+            let mut reference = String::from("x");
+            crate::json::escape::write_json_str(&mut reference, &s);
+            proptest::prop_assert_eq!(buf.as_str(), Some(reference.as_str()));
+        }
+    }
+}
