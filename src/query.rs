@@ -79,33 +79,45 @@ impl<'a> EventQuery<'a> {
         let filter = DataFilter::new(key, wanted);
         let log = self.log;
         let events = log.events();
-        // Results are sized for the worst case up front (the front half's
-        // for the whole log): no copies while growing, and only the pages
-        // written are ever touched.
-        let scan = |range: std::ops::Range<usize>, room: usize| -> Vec<&'a Event> {
-            let mut out = Vec::with_capacity(room);
-            out.extend(
-                range
-                    .filter(|&i| filter.matches_keyed(&events[i], log.top_keys(i)))
-                    .map(|i| &events[i]),
-            );
-            out
-        };
-        // Large logs are scanned in two halves on two threads (the data
-        // test is all there is to do per event).
+        let matches = |i: usize| filter.matches_keyed(&events[i], log.top_keys(i));
         let n = events.len();
+        // Sized for the worst case up front: no copies while growing, and
+        // only the pages written are ever touched (fresh pages cost a fault
+        // each, a large share of a first query's time).
+        let mut out: Vec<&'a Event> = Vec::with_capacity(n);
         if n < PARALLEL_SCAN_MIN || available_threads() < 2 {
-            return scan(0..n, n);
+            out.extend((0..n).filter(|&i| matches(i)).map(|i| &events[i]));
+            return out;
         }
-        std::thread::scope(|s| {
-            let back = s.spawn(|| scan(n / 2..n, n - n / 2));
-            let mut out = scan(0..n / 2, n);
-            match back.join() {
-                Ok(rest) => out.extend(rest),
+        // Large logs: two halves on two threads, each writing its hits into
+        // its own half of `out`'s room (so each thread takes its own page
+        // faults), then the back half's hits are moved down after the front's.
+        let half = n / 2;
+        let (front, back) = out.spare_capacity_mut().split_at_mut(half);
+        let fill = |room: &mut [std::mem::MaybeUninit<&'a Event>],
+                    range: std::ops::Range<usize>| {
+            let mut k = 0;
+            for i in range.filter(|&i| matches(i)) {
+                room[k].write(&events[i]);
+                k += 1;
+            }
+            k
+        };
+        let (in_front, in_back) = std::thread::scope(|s| {
+            let back_thread = s.spawn(|| fill(back, half..n));
+            let in_front = fill(front, 0..half);
+            match back_thread.join() {
+                Ok(in_back) => (in_front, in_back),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
-            out
-        })
+        });
+        let room = out.spare_capacity_mut();
+        room.copy_within(half..half + in_back, in_front);
+        // SAFETY: slots 0..in_front were written by the front scan, and
+        // in_front..in_front + in_back now hold copies of the back scan's
+        // written slots half..half + in_back; all lie within the capacity n.
+        unsafe { out.set_len(in_front + in_back) };
+        out
     }
 
     /// The number of events on the longest parent chain (following parents
