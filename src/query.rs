@@ -497,4 +497,35 @@ mod tests {
         assert_eq!(q.by_data("nested", &[1, 2]).unwrap().len(), 3);
         assert_eq!(q.by_data("name", "orc").unwrap().len(), 1);
     }
+
+    #[test]
+    fn a_large_log_scanned_in_two_halves_answers_in_log_order() {
+        let mut log = EventLog::new();
+        let n = PARALLEL_SCAN_MIN * 2 + 17;
+        for i in 0..n {
+            // Hits bunched unevenly: many in the front half, few in the back.
+            let hit = if i < n / 2 { i % 3 != 0 } else { i % 11 == 0 };
+            let name = if hit { "hero" } else { "orc" };
+            log.add_event("t", &serde_json::json!({"i": i, "name": name}), None)
+                .unwrap();
+        }
+        let q = EventQuery::new(&log);
+        let got: Vec<u64> = q
+            .by_data("name", "hero")
+            .unwrap()
+            .iter()
+            .map(|e| e.data_get::<u64>("i").unwrap().unwrap())
+            .collect();
+        let want: Vec<u64> = (0..n as u64)
+            .filter(|&i| {
+                if i < n as u64 / 2 {
+                    i % 3 != 0
+                } else {
+                    i % 11 == 0
+                }
+            })
+            .collect();
+        assert_eq!(got, want);
+        assert!(q.by_data("name", "nobody").unwrap().is_empty());
+    }
 }
