@@ -219,7 +219,9 @@ pub struct Context<'a, S> {
 }
 
 impl<S> Context<'_, S> {
-    /// Publishes a child of the event being handled.
+    /// Publishes a child of the event being handled. Returns the logged
+    /// event, borrowed from the log (keep `.id().clone()` to name it as a
+    /// parent later: publishing again needs the context back).
     pub fn publish<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
@@ -470,6 +472,8 @@ impl<S> EventBus<S> {
     }
 
     /// Logs an event with no parent at the current tick, then dispatches it.
+    /// Returns the logged event, borrowed from the log as `add_event` does
+    /// (nothing is cloned; `.clone()` it to keep it).
     pub fn publish<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
