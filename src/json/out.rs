@@ -163,6 +163,7 @@ impl JsonBuf {
 #[inline(always)]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
+    debug_assert_eq!(n, dst.len(), "copy_short needs slices of one length");
     if n != dst.len() {
         return;
     }
