@@ -926,10 +926,10 @@ impl EventLog {
             .unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
-        let result = File::create(&tmp).and_then(|f| {
-            let mut w = BufWriter::with_capacity(256 * 1024, f);
-            write_log(self, &mut w)?;
-            let f = w.into_inner().map_err(|e| e.into_error())?;
+        let result = File::create(&tmp).and_then(|mut f| {
+            // `write_log` hands over 120 KiB at a time: no second buffer
+            // (a `BufWriter` here copied every byte once more).
+            write_log(self, &mut f)?;
             if options.fsync { f.sync_all() } else { Ok(()) }
         });
         if let Err(e) = result.and_then(|()| std::fs::rename(&tmp, path)) {
