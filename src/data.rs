@@ -7,7 +7,7 @@
 //! keeps the data of consecutive events next to each other in memory (the
 //! data queries scan it), and costs no more memory than the text itself.
 //!
-//! Invariant (what makes the one `unsafe` block here sound): the bytes of a
+//! Invariant (what makes the `unsafe` code here sound): the bytes of a
 //! chunk below its write offset are written once, before any handle to them
 //! exists, and never again; the only writer is the arena that owns the
 //! chunk's write offset, and it writes only above it.

@@ -243,14 +243,8 @@ impl Event {
         &'de self,
         key: &str,
     ) -> Result<Option<T>, serde_json::Error> {
-        let mut escaped = String::new();
-        let key_body = if crate::json::scan::plain_run(key.as_bytes()) == key.len() {
-            key
-        } else {
-            crate::json::escape::write_json_str_body(&mut escaped, key);
-            &escaped
-        };
-        match crate::json::tokens::member_value(self.data.as_str(), key_body) {
+        let key_body = crate::json::escape::json_str_body(key);
+        match crate::json::tokens::member_value(self.data.as_str(), &key_body) {
             Some(value) => serde_json::from_str(value).map(Some),
             None => Ok(None),
         }

@@ -3,7 +3,7 @@
 
 use crate::event::Event;
 use crate::id::EventId;
-use crate::json::escape::write_json_str_body;
+use crate::json::escape::json_str_body;
 use crate::json::scan::canonicalize;
 use crate::json::scan::same_bytes;
 use crate::json::ser::{DataError, write_canonical_non_finite};
@@ -275,8 +275,7 @@ pub(crate) struct DataFilter {
 impl DataFilter {
     /// `wanted` is canonical JSON text.
     pub(crate) fn new(key: &str, wanted: &str) -> DataFilter {
-        let mut key_body = String::new();
-        write_json_str_body(&mut key_body, key);
+        let key_body = json_str_body(key).into_owned();
         let member = format!("\"{key_body}\": ");
         DataFilter {
             finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),

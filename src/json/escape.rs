@@ -3,12 +3,13 @@
 //! characters, and the decoding of such strings back into characters.
 
 use super::out::TextOut;
+use std::borrow::Cow;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// True for bytes that are written as they are inside a JSON string.
 #[inline]
-fn is_plain(b: u8) -> bool {
+pub(crate) fn is_plain(b: u8) -> bool {
     (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'
 }
 
@@ -54,6 +55,17 @@ pub(crate) fn write_json_str<W: TextOut + ?Sized>(out: &mut W, s: &str) {
     out.push('"');
     write_json_str_body(out, s);
     out.push('"');
+}
+
+/// The escaped body of `s` (no quotes), as canonical text spells it (a
+/// key looked up in canonical data, say); borrowed when nothing needs escaping.
+pub(crate) fn json_str_body(s: &str) -> Cow<'_, str> {
+    if s.bytes().all(is_plain) {
+        return Cow::Borrowed(s);
+    }
+    let mut body = String::with_capacity(s.len() + 8);
+    write_json_str_body(&mut body, s);
+    Cow::Owned(body)
 }
 
 /// Appends the escaped body of `s` (no quotes).
@@ -165,6 +177,14 @@ pub(crate) fn decode_str(body: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_bodies_are_borrowed_unless_they_need_escaping() {
+        assert!(matches!(json_str_body("name"), Cow::Borrowed("name")));
+        let escaped = json_str_body("c\"d\u{e9}");
+        assert!(matches!(escaped, Cow::Owned(_)));
+        assert_eq!(escaped, "c\\\"d\\u00e9");
+    }
 
     fn enc(s: &str) -> String {
         let mut out = String::new();

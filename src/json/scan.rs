@@ -6,7 +6,7 @@
 //! Nesting depth costs heap, never stack: containers are tracked on an
 //! explicit stack, so a value nested a million levels deep scans fine.
 
-use super::escape::{push_u_escape, write_json_str_body};
+use super::escape::{is_plain, push_u_escape, write_json_str_body};
 use super::float::{NonFinite, write_float};
 use super::top_keys::{TopKeys, TopKeysBuilder};
 use std::borrow::Cow;
@@ -190,7 +190,7 @@ pub(crate) fn plain_run(s: &[u8]) -> usize {
     }
     i + s[i..]
         .iter()
-        .position(|&b| !(0x20..0x7f).contains(&b) || b == b'"' || b == b'\\')
+        .position(|&b| !is_plain(b))
         .unwrap_or(s.len() - i)
 }
 
