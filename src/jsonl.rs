@@ -9,7 +9,7 @@
 
 use crate::event::{Event, Timestamp};
 use crate::id::{EventId, IdHash};
-use crate::json::scan::{Number, ScanBuffers, ScanError, ScanErrorKind, Scanner};
+use crate::json::scan::{Number, QuickNumber, ScanBuffers, ScanError, ScanErrorKind, Scanner};
 use crate::json::top_keys::TopKeys;
 use crate::log::{EventLog, FastMap};
 use std::borrow::Cow;
@@ -279,16 +279,16 @@ impl<'a> LineParser<'a, '_> {
         if !sc.eat(b"{\"tick\": ") {
             return None;
         }
-        let tick = match sc.number().ok()? {
-            Number::Int(text) => text.parse().ok()?,
-            Number::Float(_) => return None,
+        let tick = match sc.quick_number()? {
+            QuickNumber::Int(v) => v,
+            QuickNumber::Float(_) => return None,
         };
         if !sc.eat(b", \"timestamp\": ") {
             return None;
         }
-        let timestamp = match sc.number().ok()? {
-            Number::Int(text) => Timestamp::from_int(text.parse().ok()?),
-            Number::Float(v) => Timestamp::from_secs(v),
+        let timestamp = match sc.quick_number()? {
+            QuickNumber::Int(v) => Timestamp::from_int(v),
+            QuickNumber::Float(v) => Timestamp::from_secs(v),
         };
         if !sc.eat(b", \"type\": ") || sc.peek() != Some(b'"') {
             return None;
@@ -556,7 +556,7 @@ struct ParsedEvent<'a> {
 
 /// Parses one line; its data's canonical text is left in `buffers.data`.
 fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> Parsed<'a> {
-    let text = match std::str::from_utf8(raw) {
+    let text = match ascii_or_utf8(raw) {
         Ok(t) => t,
         Err(e) => {
             return Parsed::BadUtf8 {
@@ -593,6 +593,35 @@ fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> 
         Ok(p) => Parsed::Event(p),
         Err(e) => Parsed::Bad(e),
     }
+}
+
+/// `raw` as text: checked as ASCII first (a few word compares for a line
+/// Eventure wrote, where non-ASCII text is escaped), as UTF-8 otherwise.
+#[inline]
+fn ascii_or_utf8(raw: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if all_ascii(raw) {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        Ok(unsafe { std::str::from_utf8_unchecked(raw) })
+    } else {
+        std::str::from_utf8(raw)
+    }
+}
+
+/// True when every byte is below 0x80: 32 bytes per step, their words
+/// OR-ed together (std's `is_ascii` takes one word per step).
+#[inline]
+fn all_ascii(bytes: &[u8]) -> bool {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]));
+    let mut blocks = bytes.chunks_exact(32);
+    for b in &mut blocks {
+        if (word(&b[..8]) | word(&b[8..16]) | word(&b[16..24]) | word(&b[24..])) & HIGHS != 0 {
+            return false;
+        }
+    }
+    let mut words = blocks.remainder().chunks_exact(8);
+    let high = words.by_ref().fold(0, |acc, w| acc | word(w));
+    (high & HIGHS) == 0 && words.remainder().iter().all(u8::is_ascii)
 }
 
 /// Turns lines into a log, one line at a time (so input can stream).
@@ -1069,6 +1098,19 @@ mod tests {
 
     fn load(text: &str, options: &LoadOptions) -> Result<EventLog, LoadError> {
         read_log(text.as_bytes(), "t.jsonl", options).map(|(log, _)| log)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_check_agrees_with_std(
+            mut bytes in proptest::collection::vec(0u8..0x80, 0..100),
+            high in proptest::option::of((0usize..100, 0x80u8..=0xff)),
+        ) {
+            if let Some((at, b)) = high && at < bytes.len() {
+                bytes[at] = b;
+            }
+            proptest::prop_assert_eq!(all_ascii(&bytes), bytes.is_ascii());
+        }
     }
 
     fn resave(log: &EventLog) -> String {

@@ -73,6 +73,13 @@ pub(crate) enum Number<'a> {
     Float(f64),
 }
 
+/// A number read by [`Scanner::quick_number`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum QuickNumber {
+    Int(i64),
+    Float(f64),
+}
+
 #[derive(Clone, Copy)]
 struct Frame {
     object: bool,
@@ -139,6 +146,50 @@ fn digit_run(s: &[u8], i: &mut usize, mut m: u64) -> u64 {
     }
     m
 }
+
+/// `digit_run` eight bytes at a time: the digits among the next eight are
+/// counted and valued in a few word operations (for numbers of more than a
+/// couple of digits, such as timestamps; `digit_run` wins on short ones).
+#[inline]
+fn digit_run_wide(s: &[u8], i: &mut usize, mut m: u64) -> u64 {
+    while let Some(chunk) = s.get(*i..*i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Each byte minus '0' (a borrow only leaves a byte that is not a
+        // digit, and only reaches the bytes after it).
+        let x = w.wrapping_sub(ONES * u64::from(b'0'));
+        // High bit set in each byte that is not a digit (x >= 10), exact up
+        // to and including the first such byte.
+        let not_digit = (x.wrapping_add(ONES * 0x76) | x) & HIGHS;
+        let n = (not_digit.trailing_zeros() / 8) as usize;
+        if n == 0 {
+            return m;
+        }
+        // The n digits, most significant first, moved to the top of the
+        // word (zeros before them), then valued pairwise.
+        let mut v = x << (8 * (8 - n));
+        v = (v & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+        v = (v & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+        v = (v & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32;
+        m = m.wrapping_mul(POW10_U64[n]).wrapping_add(v);
+        *i += n;
+        if n < 8 {
+            return m;
+        }
+    }
+    digit_run(s, i, m)
+}
+
+const POW10_U64: [u64; 9] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+];
 
 /// The value of a decimal `digits` long (`m` their value, wrapped if
 /// they are many) with `decimals` of them after the point, when it is
@@ -473,6 +524,54 @@ impl<'a> Scanner<'a> {
             return self.err(ScanErrorKind::NonFinite("a number too large for a float"));
         }
         Ok(Number::Float(v))
+    }
+
+    /// A number at the cursor in the plain shape Eventure writes for ticks
+    /// and timestamps, `-?(0|[1-9][0-9]*)(\.[0-9]+)?` with no exponent,
+    /// when its value is quick to get exactly: an integer of at most 18
+    /// digits, or a decimal [`quick_float`] takes. `None` (cursor unmoved)
+    /// otherwise, and [`number`](Self::number) reads it.
+    #[inline]
+    pub(crate) fn quick_number(&mut self) -> Option<QuickNumber> {
+        let s = self.src;
+        let start = self.pos;
+        let negative = s.get(start) == Some(&b'-');
+        let first_digit = start + usize::from(negative);
+        let mut i = first_digit;
+        let mut m = match s.get(i)? {
+            b'0' => {
+                i += 1;
+                0
+            }
+            b'1'..=b'9' => digit_run_wide(s, &mut i, 0),
+            _ => return None,
+        };
+        let int_digits = i - first_digit;
+        let mut decimals = 0;
+        if s.get(i) == Some(&b'.') {
+            let frac_start = i + 1;
+            i = frac_start;
+            m = digit_run_wide(s, &mut i, m);
+            decimals = i - frac_start;
+            if decimals == 0 {
+                return None;
+            }
+        }
+        if matches!(s.get(i), Some(b'e' | b'E' | b'0'..=b'9')) {
+            return None;
+        }
+        let number = if decimals == 0 {
+            if int_digits > 18 {
+                return None;
+            }
+            let v = m as i64;
+            QuickNumber::Int(if negative { -v } else { v })
+        } else {
+            let v = quick_float(negative, m, int_digits + decimals, decimals, false)?;
+            QuickNumber::Float(v)
+        };
+        self.pos = i;
+        Some(number)
     }
 
     /// `NaN`, `Infinity` or `-Infinity` at the cursor.
@@ -975,6 +1074,60 @@ mod tests {
                     _ => proptest::prop_assert!(false, "{} did not scan as a float", text),
                 }
             }
+        }
+
+        #[test]
+        fn quick_numbers_agree_with_number_or_decline(
+            text in "-?[0-9]{0,22}(\\.[0-9]{0,20})?([eE][0-9])?[,}x ]?",
+        ) {
+            let mut quick = Scanner::new(&text, false);
+            let mut full = Scanner::new(&text, false);
+            if let Some(q) = quick.quick_number() {
+                let got = match full.number() {
+                    Ok(Number::Int(t)) => QuickNumber::Int(t.parse().unwrap()),
+                    Ok(Number::Float(v)) => QuickNumber::Float(v),
+                    Err(e) => panic!("{text}: quick read {q:?}, number failed: {e:?}"),
+                };
+                match (q, got) {
+                    (QuickNumber::Float(a), QuickNumber::Float(b)) => {
+                        proptest::prop_assert_eq!(a.to_bits(), b.to_bits(), "{}", text);
+                    }
+                    (a, b) => proptest::prop_assert_eq!(a, b, "{}", text),
+                }
+                proptest::prop_assert_eq!(quick.offset(), full.offset(), "{}", text);
+            } else {
+                proptest::prop_assert_eq!(quick.offset(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn quick_numbers_read_eventure_ticks_and_timestamps() {
+        let cases = [
+            ("0,", Some(QuickNumber::Int(0))),
+            ("-0,", Some(QuickNumber::Int(0))),
+            (
+                "123456789012345678,",
+                Some(QuickNumber::Int(123_456_789_012_345_678)),
+            ),
+            ("1234567890123456789,", None), // 19 digits: number() reads it
+            (
+                "1795404206.477783,",
+                Some(QuickNumber::Float(1_795_404_206.477_783)),
+            ),
+            (
+                "1795404206.47783",
+                Some(QuickNumber::Float(1_795_404_206.477_83)),
+            ),
+            ("-2.5}", Some(QuickNumber::Float(-2.5))),
+            ("01,", None),
+            ("1.,", None),
+            ("1e5,", None),
+            ("1.5E5,", None),
+            ("-,", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Scanner::new(text, false).quick_number(), want, "{text}");
         }
     }
 }
