@@ -120,6 +120,25 @@ impl EventId {
         }
     }
 
+    /// A JSON string at the start of `b` (on its opening quote) holding an
+    /// id of the generated shape that is stored as numbers: the id and the
+    /// length of the string, quotes included. `None` for any other string,
+    /// which the caller reads the general way.
+    #[inline]
+    pub(crate) fn from_quoted(b: &[u8]) -> Option<(EventId, usize)> {
+        let body = b.strip_prefix(b"\"")?;
+        let ((tick, hash, seq), end) = parse_wide_prefix(body)?;
+        if body.get(end) != Some(&b'"') {
+            return None;
+        }
+        let repr = Repr::Parts {
+            tick: i32::try_from(tick).ok()?,
+            seq: u32::try_from(seq).ok()?,
+            hash,
+        };
+        Some((EventId(repr), end + 2))
+    }
+
     /// The `(tick, hash, seq)` of an id of the generated shape.
     pub(crate) fn parts(&self) -> Option<(i64, IdHash, u64)> {
         match &self.0 {
@@ -183,6 +202,13 @@ fn digits(b: &[u8], i: &mut usize) -> Option<u64> {
 /// up to four letters `A`-`F`. One pass over the bytes.
 fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
     let b = s.as_bytes();
+    parse_wide_prefix(b).and_then(|(parts, end)| (end == b.len()).then_some(parts))
+}
+
+/// [`parse_wide`] of the longest prefix of `b` of that shape: the parts and
+/// where they end.
+#[inline]
+fn parse_wide_prefix(b: &[u8]) -> Option<((i64, IdHash, u64), usize)> {
     let negative = b.first() == Some(&b'-');
     let mut i = usize::from(negative);
     // Magnitudes up to 2^63 (i64::MIN's) are representable.
@@ -209,7 +235,7 @@ fn parse_wide(s: &str) -> Option<(i64, IdHash, u64)> {
     }
     i += 1;
     let seq = digits(b, &mut i)?;
-    (i == b.len()).then_some((tick, hash, seq))
+    Some(((tick, hash, seq), i))
 }
 
 fn parse_parts(s: &str) -> Option<Repr> {
@@ -353,6 +379,24 @@ mod tests {
         #[test]
         fn one_pass_parsing_agrees_with_the_pieces(s in "-?[0-9]{0,21}-?[A-G]{0,5}-?[0-9]{0,21}[-x]?") {
             proptest::prop_assert_eq!(parse_wide(&s), parse_wide_by_pieces(&s));
+        }
+
+        #[test]
+        fn quoted_ids_read_as_their_text_reads(s in "-?[0-9]{0,12}-?[A-G]{0,5}-?[0-9]{0,12}[-x\\\\]?") {
+            let quoted = format!("\"{s}\", ");
+            let from_text = EventId::from(s.as_str());
+            match EventId::from_quoted(quoted.as_bytes()) {
+                Some((id, len)) => {
+                    proptest::prop_assert_eq!(len, s.len() + 2);
+                    let parts = matches!(id.0, Repr::Parts { .. });
+                    proptest::prop_assert!(parts, "{} not stored as numbers", s);
+                    proptest::prop_assert_eq!(id, from_text);
+                }
+                None => {
+                    let text = matches!(from_text.0, Repr::Text(_));
+                    proptest::prop_assert!(text, "{} declined but stored as numbers", s);
+                }
+            }
         }
     }
 }

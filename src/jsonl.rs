@@ -240,10 +240,13 @@ struct Fields<'a> {
     timestamp: Option<Timestamp>,
     event_type: Option<Cow<'a, str>>,
     has_data: bool,
+    /// The data's text on the line itself, when it is canonical as it is
+    /// (else the canonical text is in the line buffers' `data`).
+    verbatim_data: Option<&'a str>,
     /// Where the data's top-level keys are, when the quick path saw them.
     data_keys: TopKeys,
-    id: Option<Option<Cow<'a, str>>>,
-    parent: Option<Option<Cow<'a, str>>>,
+    id: Option<Option<EventId>>,
+    parent: Option<Option<EventId>>,
 }
 
 impl<'a> LineParser<'a, '_> {
@@ -258,10 +261,10 @@ impl<'a> LineParser<'a, '_> {
         }
     }
 
-    fn string_or_null(&mut self, field: &'static str) -> Result<Option<Cow<'a, str>>, LineError> {
+    fn id_or_null(&mut self, field: &'static str) -> Result<Option<EventId>, LineError> {
         self.scanner.skip_ws();
         match self.scanner.peek() {
-            Some(b'"') => Ok(Some(self.scanner.string()?)),
+            Some(b'"') => Ok(Some(EventId::from(&*self.scanner.string()?))),
             Some(b'n') => {
                 self.scratch.clear();
                 self.scanner.value_into(self.scratch)?;
@@ -297,22 +300,22 @@ impl<'a> LineParser<'a, '_> {
         if !sc.eat(b", \"data\": ") {
             return None;
         }
-        self.data.clear();
-        let data_keys = match sc.canonical_value() {
-            Some((text, keys)) => {
-                self.data.push_str(text);
-                keys
-            }
+        let (verbatim_data, data_keys) = match sc.canonical_value() {
+            Some((text, keys)) => (Some(text), keys),
             None => {
+                self.data.clear();
                 sc.value_into(self.data).ok()?;
-                TopKeys::UNKNOWN
+                (None, TopKeys::UNKNOWN)
             }
         };
-        let string_or_null = |sc: &mut Scanner<'a>| -> Option<Option<Cow<'a, str>>> {
+        let id_or_null = |sc: &mut Scanner<'a>| -> Option<Option<EventId>> {
             if sc.eat(b"null") {
                 Some(None)
+            } else if let Some((id, len)) = EventId::from_quoted(&sc.bytes()[sc.offset()..]) {
+                sc.seek(sc.offset() + len);
+                Some(Some(id))
             } else if sc.peek() == Some(b'"') {
-                sc.string().ok().map(Some)
+                sc.string().ok().map(|text| Some(EventId::from(&*text)))
             } else {
                 None
             }
@@ -320,11 +323,11 @@ impl<'a> LineParser<'a, '_> {
         if !sc.eat(b", \"event_id\": ") {
             return None;
         }
-        let id = string_or_null(sc)?;
+        let id = id_or_null(sc)?;
         if !sc.eat(b", \"parent_id\": ") {
             return None;
         }
-        let parent = string_or_null(sc)?;
+        let parent = id_or_null(sc)?;
         if !sc.eat(b"}") || sc.finish().is_err() {
             return None;
         }
@@ -333,6 +336,7 @@ impl<'a> LineParser<'a, '_> {
             timestamp: Some(timestamp),
             event_type: Some(event_type),
             has_data: true,
+            verbatim_data,
             data_keys,
             id: Some(id),
             parent: Some(parent),
@@ -358,6 +362,7 @@ impl<'a> LineParser<'a, '_> {
             timestamp: None,
             event_type: None,
             has_data: false,
+            verbatim_data: None,
             data_keys: TopKeys::UNKNOWN,
             id: None,
             parent: None,
@@ -427,8 +432,8 @@ impl<'a> LineParser<'a, '_> {
                     self.scanner.value_into(self.data)?;
                     f.has_data = true;
                 }
-                "event_id" => f.id = Some(self.string_or_null("event_id")?),
-                "parent_id" => f.parent = Some(self.string_or_null("parent_id")?),
+                "event_id" => f.id = Some(self.id_or_null("event_id")?),
+                "parent_id" => f.parent = Some(self.id_or_null("parent_id")?),
                 _ => {
                     self.scratch.clear();
                     self.scanner.value_into(self.scratch)?;
@@ -551,10 +556,12 @@ struct ParsedEvent<'a> {
     event_type: Cow<'a, str>,
     id: Option<EventId>,
     parent: Option<EventId>,
+    verbatim_data: Option<&'a str>,
     data_keys: TopKeys,
 }
 
-/// Parses one line; its data's canonical text is left in `buffers.data`.
+/// Parses one line; its data's canonical text is on the line as it is
+/// (`verbatim_data`) or left in `buffers.data`.
 fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> Parsed<'a> {
     let text = match ascii_or_utf8(raw) {
         Ok(t) => t,
@@ -583,8 +590,9 @@ fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> 
             tick,
             timestamp,
             event_type,
-            id: f.id.flatten().map(|t| EventId::from(&*t)),
-            parent: f.parent.flatten().map(|t| EventId::from(&*t)),
+            id: f.id.flatten(),
+            parent: f.parent.flatten(),
+            verbatim_data: f.verbatim_data,
             data_keys: f.data_keys,
         })
     });
@@ -780,7 +788,7 @@ impl Loader {
             tick: p.tick,
             timestamp: p.timestamp,
             kind,
-            data: self.log.store_data(data),
+            data: self.log.store_data(p.verbatim_data.unwrap_or(data)),
             id,
             parent: p.parent,
         };
