@@ -36,20 +36,6 @@ impl IdHash {
         hash
     }
 
-    /// Up to four letters `A`-`F` (already checked to be such).
-    #[inline]
-    fn from_letters(s: &[u8]) -> Option<IdHash> {
-        if s.len() > 4 {
-            return None;
-        }
-        let mut bytes = [0; 4];
-        bytes[..s.len()].copy_from_slice(s);
-        Some(IdHash {
-            bytes,
-            len: s.len() as u8,
-        })
-    }
-
     #[cfg(test)]
     fn parse(s: &str) -> Option<IdHash> {
         if s.len() > 4 || !s.bytes().all(|b| (b'A'..=b'F').contains(&b)) {
@@ -182,7 +168,7 @@ impl EventId {
 
 /// Canonical decimal digits at `b[*i..]` (no leading zero unless the
 /// number is 0) that fit in a u64; moves `i` past them.
-#[inline]
+#[inline(always)]
 fn digits(b: &[u8], i: &mut usize) -> Option<u64> {
     let start = *i;
     let mut v = 0u64;
@@ -225,11 +211,17 @@ fn parse_wide_prefix(b: &[u8]) -> Option<((i64, IdHash, u64), usize)> {
         return None;
     }
     i += 1;
-    let letters = i;
-    while i - letters <= 4 && b.get(i).is_some_and(|c| c.wrapping_sub(b'A') < 6) {
-        i += 1;
+    let mut letters = [0u8; 4];
+    let mut n = 0;
+    while let Some(&c @ b'A'..=b'F') = b.get(i + n) {
+        *letters.get_mut(n)? = c; // a fifth letter: not an id of this shape
+        n += 1;
     }
-    let hash = IdHash::from_letters(&b[letters..i])?;
+    let hash = IdHash {
+        bytes: letters,
+        len: n as u8,
+    };
+    i += n;
     if b.get(i) != Some(&b'-') {
         return None;
     }

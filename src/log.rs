@@ -139,6 +139,29 @@ enum Origin {
 /// "No position".
 const NONE: u32 = u32::MAX;
 
+/// One event's place in the cascade, as positions in the log (`NONE` when
+/// absent). The four live side by side: appending is one push, and linking
+/// a child touches the parent's entry and the previous sibling's.
+#[derive(Clone, Copy)]
+struct Links {
+    /// The first holder of the event's parent id (`NONE` when it has no
+    /// parent, or no event holds the parent id yet).
+    parent: u32,
+    /// Its first and last child, in log order (the children of an id hang
+    /// under the id's first holder).
+    first_child: u32,
+    last_child: u32,
+    /// The next child of the same parent.
+    next_sibling: u32,
+}
+
+const UNLINKED: Links = Links {
+    parent: NONE,
+    first_child: NONE,
+    last_child: NONE,
+    next_sibling: NONE,
+};
+
 /// One interned type and where its events are.
 struct TypeSlot {
     kind: EventType,
@@ -254,14 +277,8 @@ pub struct EventLog {
     current_tick: i64,
     /// First holder of each id that is not in a counter's dense list.
     irregular_ids: FastMap<EventId, u32>,
-    /// Per event: the position of the first holder of its parent id (NONE
-    /// when it has no parent or the parent id is held by no event yet).
-    parent_pos: Vec<u32>,
-    /// Per event: its first and last child and its next sibling, in log order
-    /// (the children of an id hang under the id's first holder).
-    child_head: Vec<u32>,
-    child_tail: Vec<u32>,
-    next_sibling: Vec<u32>,
+    /// Per event: its parent, children and next sibling, as positions.
+    links: Vec<Links>,
     /// Children of parent ids that no event holds (yet), in log order.
     unresolved: FastMap<EventId, Vec<u32>>,
     types: TypeTable,
@@ -396,8 +413,8 @@ impl EventLog {
 
     /// The position of the first holder of the event's parent id.
     pub(crate) fn parent_position(&self, position: usize) -> Option<usize> {
-        match self.parent_pos.get(position) {
-            Some(&p) if p != NONE => Some(p as usize),
+        match self.links.get(position) {
+            Some(&Links { parent, .. }) if parent != NONE => Some(parent as usize),
             _ => None,
         }
     }
@@ -412,7 +429,7 @@ impl EventLog {
         match self.position_of(id) {
             Some(q) => ChildPositions::Linked {
                 log: self,
-                next: self.child_head[q],
+                next: self.links[q].first_child,
             },
             None => ChildPositions::Listed(
                 self.unresolved
@@ -608,10 +625,7 @@ impl EventLog {
         if let Some(last) = self.events.last() {
             self.ticks_ordered &= last.tick <= event.tick;
         }
-        self.parent_pos.push(NONE);
-        self.child_head.push(NONE);
-        self.child_tail.push(NONE);
-        self.next_sibling.push(NONE);
+        self.links.push(UNLINKED);
         self.types.slots[type_index as usize].positions.push(pos32);
         if let Some(live) = &mut self.live {
             live.append(&event);
@@ -673,12 +687,12 @@ impl EventLog {
     /// Makes `child` the last child of `parent` and records its parent.
     #[inline]
     fn link(&mut self, child: u32, parent: u32) {
-        self.parent_pos[child as usize] = parent;
-        match self.child_tail[parent as usize] {
-            NONE => self.child_head[parent as usize] = child,
-            tail => self.next_sibling[tail as usize] = child,
+        self.links[child as usize].parent = parent;
+        match self.links[parent as usize].last_child {
+            NONE => self.links[parent as usize].first_child = child,
+            last => self.links[last as usize].next_sibling = child,
         }
-        self.child_tail[parent as usize] = child;
+        self.links[parent as usize].last_child = child;
     }
 
     /// Sets the current tick (used after loading: Eventure's `max(0, max tick)`).
@@ -714,7 +728,7 @@ impl Iterator for ChildPositions<'_> {
                     return None;
                 }
                 let at = *next as usize;
-                *next = log.next_sibling[at];
+                *next = log.links[at].next_sibling;
                 Some(at)
             }
             ChildPositions::Listed(it) => it.next().map(|&p| p as usize),
