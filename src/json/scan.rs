@@ -245,6 +245,89 @@ pub(crate) fn plain_run(s: &[u8]) -> usize {
         .unwrap_or(s.len() - i)
 }
 
+/// The length of a canonical integer at the start of `s` (`-?(0|[1-9]\d*)`,
+/// at most `MAX_INT_DIGITS` digits, not `-0`, not followed by a fraction or
+/// an exponent), or `None`.
+#[inline]
+fn canonical_int(s: &[u8]) -> Option<usize> {
+    let negative = s.first() == Some(&b'-');
+    let digits = usize::from(negative);
+    let mut i = digits;
+    while s.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    let n = i - digits;
+    let canonical = match n {
+        0 => false,
+        1 => !(s[digits] == b'0' && negative), // not "-0"
+        _ => s[digits] != b'0' && n <= MAX_INT_DIGITS,
+    };
+    (canonical && !matches!(s.get(i), Some(b'.' | b'e' | b'E'))).then_some(i)
+}
+
+/// A flat object (no nested container, at most eight keys) at the start of
+/// `s` whose text is canonical as it is: its length and where its keys are.
+/// `None` for anything else (the general check then decides). Most event
+/// data has this shape, and this is the quick way through it.
+#[inline]
+fn flat_canonical_object(s: &[u8]) -> Option<(usize, TopKeys)> {
+    const MAX_KEYS: usize = 8;
+    if s.first() != Some(&b'{') {
+        return None;
+    }
+    let mut top_keys = TopKeysBuilder::default();
+    if s.get(1) == Some(&b'}') {
+        return Some((2, top_keys.finish()));
+    }
+    let mut keys: [(u32, u32); MAX_KEYS] = [(0, 0); MAX_KEYS];
+    let mut nkeys = 0;
+    let mut i = 1;
+    loop {
+        // A key, unlike every key before it, then `": "`.
+        if s.get(i) != Some(&b'"') || nkeys == MAX_KEYS {
+            return None;
+        }
+        top_keys.key_at(i);
+        let end = i + 1 + plain_run(&s[i + 1..]);
+        if s.get(end) != Some(&b'"') {
+            return None;
+        }
+        let key = &s[i..end];
+        if keys[..nkeys]
+            .iter()
+            .any(|&(a, b)| same_bytes(&s[a as usize..b as usize], key))
+        {
+            return None; // a duplicate: Python keeps the last
+        }
+        keys[nkeys] = (i as u32, end as u32);
+        nkeys += 1;
+        if s.get(end + 1..end + 3)? != b": " {
+            return None;
+        }
+        i = end + 3;
+        // A value that is no container.
+        match *s.get(i)? {
+            b'"' => {
+                let end = i + 1 + plain_run(&s[i + 1..]);
+                if s.get(end) != Some(&b'"') {
+                    return None;
+                }
+                i = end + 1;
+            }
+            b'-' | b'0'..=b'9' => i += canonical_int(&s[i..])?,
+            b't' if s[i..].starts_with(b"true") => i += 4,
+            b'f' if s[i..].starts_with(b"false") => i += 5,
+            b'n' if s[i..].starts_with(b"null") => i += 4,
+            _ => return None,
+        }
+        match s.get(i..i + 2) {
+            Some([b',', b' ']) => i += 2,
+            _ if s.get(i) == Some(&b'}') => return Some((i + 1, top_keys.finish())),
+            _ => return None,
+        }
+    }
+}
+
 impl<'a> Scanner<'a> {
     pub(crate) fn new(text: &'a str, allow_nan: bool) -> Self {
         Scanner {
@@ -606,6 +689,17 @@ impl<'a> Scanner<'a> {
     /// Eventure or this crate mostly pass, and skip re-encoding.
     /// Also tells where an object's top-level keys are.
     pub(crate) fn canonical_value(&mut self) -> Option<(&'a str, TopKeys)> {
+        if let Some((len, keys)) = flat_canonical_object(&self.src[self.pos..]) {
+            let text = &self.text[self.pos..self.pos + len];
+            self.pos += len;
+            return Some((text, keys));
+        }
+        self.nested_canonical_value()
+    }
+
+    /// [`canonical_value`](Self::canonical_value) for any value (the flat
+    /// object, the common case, is tried first on its own).
+    fn nested_canonical_value(&mut self) -> Option<(&'a str, TopKeys)> {
         const MAX_DEPTH: usize = 32;
         const MAX_KEYS: usize = 16;
         let s = &self.src[self.pos..];
@@ -668,24 +762,8 @@ impl<'a> Scanner<'a> {
                 b't' if s[i..].starts_with(b"true") => i += 4,
                 b'f' if s[i..].starts_with(b"false") => i += 5,
                 b'n' if s[i..].starts_with(b"null") => i += 4,
-                b'-' | b'0'..=b'9' => {
-                    let start = i;
-                    i += usize::from(s[i] == b'-');
-                    let digits = i;
-                    while s.get(i).is_some_and(u8::is_ascii_digit) {
-                        i += 1;
-                    }
-                    let n = i - digits;
-                    let canonical = match n {
-                        0 => false,
-                        1 => !(s[digits] == b'0' && digits > start), // not "-0"
-                        _ => s[digits] != b'0' && n <= MAX_INT_DIGITS,
-                    };
-                    // Floats go the long way (their text must be Python's repr).
-                    if !canonical || matches!(s.get(i), Some(b'.' | b'e' | b'E')) {
-                        return None;
-                    }
-                }
+                // Floats go the long way (their text must be Python's repr).
+                b'-' | b'0'..=b'9' => i += canonical_int(&s[i..])?,
                 _ => return None,
             }
             // After a value: close containers, or go on to the next item.
@@ -970,6 +1048,27 @@ mod tests {
         fn canonical_value_agrees_with_value_into(
             text in r#"[\[\]{}"a-c0-9 ,:.\-e\\]{0,40}"#,
         ) {
+            check_canonical_value(&text).map_err(proptest::test_runner::TestCaseError::fail)?;
+        }
+
+        #[test]
+        fn flat_objects_are_checked_as_the_general_path_checks_them(
+            members in proptest::collection::vec((0usize..4, 0usize..12, 0usize..4), 0..10),
+        ) {
+            const KEYS: [&str; 4] = ["\"a\"", "\"b\"", "\"ab\"", "\"a\\u0062\""];
+            const VALUES: [&str; 12] =
+                ["0", "-0", "01", "-12", "1.5", "1e5", "\"x y\"", "true", "nul", "[]", "{}", "null"];
+            const SEPARATORS: [&str; 4] = [", ", ", ", ",", " , "];
+            let mut text = String::from("{");
+            for (n, &(k, v, sep)) in members.iter().enumerate() {
+                if n > 0 {
+                    text.push_str(SEPARATORS[sep]);
+                }
+                text.push_str(KEYS[k]);
+                text.push_str(if sep == 3 { ":" } else { ": " });
+                text.push_str(VALUES[v]);
+            }
+            text.push('}');
             check_canonical_value(&text).map_err(proptest::test_runner::TestCaseError::fail)?;
         }
 
