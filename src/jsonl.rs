@@ -834,7 +834,7 @@ pub(crate) fn feed_reader(
     mut reader: impl Read,
     mut progress: impl FnMut(u64),
 ) -> Result<(), LoadError> {
-    const CHUNK: usize = 1 << 20;
+    const CHUNK: usize = 1 << 18;
     // Zeroed once, then reused: the unfinished line moves to the front and
     // the next read fills the rest (the buffer doubles for longer lines).
     let mut buf: Vec<u8> = vec![0; CHUNK];
