@@ -256,7 +256,7 @@ impl<'a> EventQuery<'a> {
 /// From this many events on, data scans use a second thread.
 const PARALLEL_SCAN_MIN: usize = 32 * 1024;
 
-fn available_threads() -> usize {
+pub(crate) fn available_threads() -> usize {
     static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
