@@ -473,6 +473,7 @@ fn is_blank(line: &str) -> bool {
 }
 
 /// Splits on `\n`, `\r\n` and lone `\r`: (line, ends with a newline).
+#[cfg(test)]
 fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
     let mut rest = bytes;
     std::iter::from_fn(move || {
@@ -887,8 +888,10 @@ impl Loader {
     }
 }
 
-/// Feeds `bytes` to the loader line by line.
-pub(crate) fn feed_bytes(loader: &mut Loader, bytes: &[u8]) -> Result<(), LoadError> {
+/// Feeds `bytes` to the loader line by line (the reference the tests hold
+/// `feed_reader`'s pieces and second thread to).
+#[cfg(test)]
+fn feed_bytes(loader: &mut Loader, bytes: &[u8]) -> Result<(), LoadError> {
     for (raw, terminated) in lines(bytes) {
         loader.line(raw, terminated)?;
     }
@@ -963,7 +966,7 @@ pub fn read_log(
     options: &LoadOptions,
 ) -> Result<(EventLog, LoadReport), LoadError> {
     let mut loader = Loader::new(source, options);
-    feed_bytes(&mut loader, bytes)?;
+    feed_reader(&mut loader, bytes, |_| {})?;
     let (log, report, _) = loader.finish();
     Ok((log, report))
 }
@@ -1230,7 +1233,9 @@ mod tests {
                 allow_nan: false,
             },
         ] {
-            let (one, one_report) = read_log(text.as_bytes(), "t.jsonl", &options).unwrap();
+            let mut sequential = Loader::new("t.jsonl", &options);
+            feed_bytes(&mut sequential, text.as_bytes()).unwrap();
+            let (one, one_report, _) = sequential.finish();
             let (two, two_report) = read_log_from(text.as_bytes(), "t.jsonl", &options).unwrap();
             let (mut a, mut b) = (Vec::new(), Vec::new());
             write_log(&one, &mut a).unwrap();
