@@ -10,6 +10,8 @@
 //! - [`event`](Event): `Event`, `EventType`, `Timestamp`.
 //! - `id`: `EventId` and Eventure's id algorithm.
 //! - `data`: event data text in shared append-only chunks (`DataArena`).
+//! - `data_index`: per event, where its data text and top-level keys are,
+//!   in six bytes (`DataIndex`), for data queries that skip the events.
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
 //! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
@@ -52,6 +54,7 @@ pub mod analytics;
 mod bus;
 pub mod cli;
 mod data;
+mod data_index;
 pub mod dataset;
 pub mod delivery;
 mod event;

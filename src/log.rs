@@ -6,6 +6,7 @@
 //! only move forward through [`EventLog::advance_tick`].
 
 use crate::data::DataArena;
+use crate::data_index::DataIndex;
 use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::out::JsonBuf;
@@ -293,8 +294,9 @@ pub struct EventLog {
     scratch: JsonBuf,
     /// Where the data of events this log creates is stored.
     arena: DataArena,
-    /// Per event: where its data's top-level keys are (for data queries).
-    top_keys: Vec<TopKeys>,
+    /// Per event: where its data text and the text's top-level keys are
+    /// (for data queries).
+    data_index: DataIndex,
     wall: WallClock,
 }
 
@@ -441,11 +443,14 @@ impl EventLog {
     }
 
     /// Where the top-level keys of the data of the event at `position` are.
+    #[cfg(test)]
     pub(crate) fn top_keys(&self, position: usize) -> TopKeys {
-        self.top_keys
-            .get(position)
-            .copied()
-            .unwrap_or(TopKeys::UNKNOWN)
+        self.data_index.top_keys(position)
+    }
+
+    /// Where each event's data text and top-level keys are.
+    pub(crate) fn data_index(&self) -> &DataIndex {
+        &self.data_index
     }
 
     /// Types in the order each first appears, with the positions of their events.
@@ -560,7 +565,7 @@ impl EventLog {
             parent: parent.cloned(),
         };
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
-        self.top_keys.push(keys);
+        self.data_index.push(&event.data, keys);
         Ok((
             self.append(event, type_index, Origin::Fresh { parent_at }),
             type_index,
@@ -602,7 +607,7 @@ impl EventLog {
     /// `push` for an event whose type is this log's type `type_index`, and
     /// whose data's top-level keys are where `keys` says.
     pub(crate) fn push_typed(&mut self, event: Event, type_index: u32, keys: TopKeys) -> &Event {
-        self.top_keys.push(keys);
+        self.data_index.push(&event.data, keys);
         if let Some((tick, hash, seq)) = event.id.parts() {
             let own = &self.types.slots[type_index as usize];
             let slot = if own.kind.hash() == hash {

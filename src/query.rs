@@ -79,14 +79,24 @@ impl<'a> EventQuery<'a> {
         let filter = DataFilter::new(key, wanted);
         let log = self.log;
         let events = log.events();
-        let matches = |i: usize| filter.matches_keyed(&events[i], log.top_keys(i));
+        // The data texts are scanned through the log's data index, in
+        // memory order, without touching the events (only the hits').
+        let index = log.data_index();
+        let matches = |i: usize, text: Option<&str>, keys: TopKeys| match text {
+            Some(text) => filter.matches_text(text, keys),
+            None => filter.matches_keyed(&events[i], keys),
+        };
         let n = events.len();
         // Sized for the worst case up front: no copies while growing, and
         // only the pages written are ever touched (fresh pages cost a fault
         // each, a large share of a first query's time).
         let mut out: Vec<&'a Event> = Vec::with_capacity(n);
         if n < PARALLEL_SCAN_MIN || available_threads() < 2 {
-            out.extend((0..n).filter(|&i| matches(i)).map(|i| &events[i]));
+            index.scan(0..n, |i, text, keys| {
+                if matches(i, text, keys) {
+                    out.push(&events[i]);
+                }
+            });
             return out;
         }
         // Large logs: two halves on two threads, each writing its hits into
@@ -97,10 +107,12 @@ impl<'a> EventQuery<'a> {
         let fill = |room: &mut [std::mem::MaybeUninit<&'a Event>],
                     range: std::ops::Range<usize>| {
             let mut k = 0;
-            for i in range.filter(|&i| matches(i)) {
-                room[k].write(&events[i]);
-                k += 1;
-            }
+            index.scan(range, |i, text, keys| {
+                if matches(i, text, keys) {
+                    room[k].write(&events[i]);
+                    k += 1;
+                }
+            });
             k
         };
         let (in_front, in_back) = std::thread::scope(|s| {
@@ -299,10 +311,16 @@ impl DataFilter {
     /// a few byte comparisons at those offsets instead of a scan.
     #[inline]
     pub(crate) fn matches_keyed(&self, event: &Event, keys: TopKeys) -> bool {
+        self.matches_text(event.data_json(), keys)
+    }
+
+    /// `matches_keyed` on an event's data text.
+    #[inline]
+    pub(crate) fn matches_text(&self, data: &str, keys: TopKeys) -> bool {
         let Some(offsets) = keys.offsets() else {
-            return self.matches(event);
+            return self.matches_str(data);
         };
-        let bytes = event.data_json().as_bytes();
+        let bytes = data.as_bytes();
         if bytes.first() != Some(&b'{') {
             return false;
         }
@@ -324,7 +342,7 @@ impl DataFilter {
                 _ => bytes.len() - 1,
             };
             let Some(value) = bytes.get(at + m..end) else {
-                return self.matches(event);
+                return self.matches_str(data);
             };
             let wanted = self.wanted.as_bytes();
             return if wanted.first() == Some(&b'"') {
@@ -337,7 +355,10 @@ impl DataFilter {
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
-        let data = event.data_json();
+        self.matches_str(event.data_json())
+    }
+
+    fn matches_str(&self, data: &str) -> bool {
         let bytes = data.as_bytes();
         if bytes.first() != Some(&b'{') {
             return false;

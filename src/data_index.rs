@@ -1,0 +1,178 @@
+//! `DataIndex`: per event, where its data text is and where the text's
+//! top-level keys start, in a few bytes, so data queries scan it instead
+//! of the 80-byte events.
+//!
+//! A log's events mostly get their data texts from its own `DataArena`,
+//! which writes them one after another into each chunk. So the index keeps
+//! runs: a run starts at the address of one event's text, and every later
+//! event whose text starts exactly where the previous one in the run ended
+//! joins it, recording only its length (two bytes). A text anywhere else
+//! starts a new run; a text too long for two bytes is marked as outside
+//! (the query reads that event itself). A scan then walks the texts in
+//! memory order and touches six bytes of index per event.
+//!
+//! Invariant (what makes the `unsafe` code here sound): every address kept
+//! is the start of the text of a `Data` handle held by an event of the log
+//! that owns this index, and that log is append-only, so the text lives and
+//! stays unchanged as long as the index does. By construction, an event in
+//! a run has its text at the run's address plus the lengths of the events
+//! of the run before it.
+
+use crate::data::Data;
+use crate::json::top_keys::TopKeys;
+use std::ops::Range;
+
+/// The length of a text that is not in a run.
+const OUTSIDE: u16 = u16::MAX;
+
+#[derive(Clone, Copy)]
+struct Run {
+    /// The first event of the run.
+    position: usize,
+    /// The address of its text.
+    addr: usize,
+}
+
+/// Where each event's data text and top-level keys are (see the module docs).
+#[derive(Default)]
+pub(crate) struct DataIndex {
+    top_keys: Vec<TopKeys>,
+    lens: Vec<u16>,
+    runs: Vec<Run>,
+    /// Where the last run's next text would start.
+    next_addr: usize,
+}
+
+impl DataIndex {
+    /// Records the next event's data and key offsets.
+    #[inline]
+    pub(crate) fn push(&mut self, data: &Data, keys: TopKeys) {
+        let text = data.as_str();
+        let addr = text.as_ptr() as usize;
+        let len = match u16::try_from(text.len()) {
+            Ok(len) if len != OUTSIDE => len,
+            _ => OUTSIDE,
+        };
+        if len != OUTSIDE {
+            if addr != self.next_addr || self.runs.is_empty() {
+                self.runs.push(Run {
+                    position: self.lens.len(),
+                    addr,
+                });
+            }
+            self.next_addr = addr + usize::from(len);
+        }
+        self.lens.push(len);
+        self.top_keys.push(keys);
+    }
+
+    /// Where the top-level keys of the data of the event at `position` are.
+    #[cfg(test)]
+    pub(crate) fn top_keys(&self, position: usize) -> TopKeys {
+        self.top_keys
+            .get(position)
+            .copied()
+            .unwrap_or(TopKeys::UNKNOWN)
+    }
+
+    /// Calls `f(position, text, keys)` for each event in `positions`, in
+    /// order, with its data text when the index knows where it is (`None`:
+    /// read it from the event).
+    pub(crate) fn scan(
+        &self,
+        positions: Range<usize>,
+        mut f: impl FnMut(usize, Option<&str>, TopKeys),
+    ) {
+        let end = positions.end.min(self.lens.len());
+        let mut at = positions.start;
+        if at >= end {
+            return;
+        }
+        // The run holding `at`, and the address of `at`'s text in it.
+        let mut run = self.runs.partition_point(|r| r.position <= at);
+        let mut addr = match run.checked_sub(1).map(|r| self.runs[r]) {
+            Some(r) => r.addr + self.run_bytes(r.position..at),
+            None => 0, // no run starts at or before `at`: all outside so far
+        };
+        while at < end {
+            // Up to the next run's start, texts follow each other.
+            let stop = self.runs.get(run).map_or(end, |r| r.position.min(end));
+            for i in at..stop {
+                let len = self.lens[i];
+                if len == OUTSIDE {
+                    f(i, None, self.top_keys[i]);
+                    continue;
+                }
+                // SAFETY: by the module invariant, `addr..addr + len` is the
+                // text of the data of event `i`, a live, unchanging `&str`.
+                let text = unsafe {
+                    let bytes = std::slice::from_raw_parts(addr as *const u8, usize::from(len));
+                    std::str::from_utf8_unchecked(bytes)
+                };
+                f(i, Some(text), self.top_keys[i]);
+                addr += usize::from(len);
+            }
+            at = stop;
+            if let Some(r) = self.runs.get(run) {
+                addr = r.addr;
+                run += 1;
+            }
+        }
+    }
+
+    /// The bytes of the texts of the in-run events in `positions`.
+    fn run_bytes(&self, positions: Range<usize>) -> usize {
+        self.lens[positions]
+            .iter()
+            .filter(|&&len| len != OUTSIDE)
+            .map(|&len| usize::from(len))
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::DataArena;
+
+    fn texts_seen(index: &DataIndex, range: Range<usize>) -> Vec<Option<String>> {
+        let mut seen = Vec::new();
+        index.scan(range, |_, text, _| seen.push(text.map(str::to_owned)));
+        seen
+    }
+
+    #[test]
+    fn scans_find_each_text_across_runs_and_outside_ones() {
+        let mut arena = DataArena::default();
+        let mut other = DataArena::default();
+        let mut index = DataIndex::default();
+        let mut datas: Vec<Data> = Vec::new();
+        let big = format!("\"{}\"", "x".repeat(70_000));
+        for i in 0..5000 {
+            let text = format!("{{\"i\": {i}}}");
+            let data = match i % 500 {
+                7 => other.push(&text),          // elsewhere: a new run
+                8 => Data::from_canonical(&big), // too long: outside
+                9 => datas[i - 2].clone(),       // a text seen before: a new run
+                _ => arena.push(&text),
+            };
+            index.push(&data, TopKeys::UNKNOWN);
+            datas.push(data);
+        }
+        let want: Vec<Option<String>> = datas
+            .iter()
+            .map(|d| (d.as_str().len() < 65_535).then(|| d.as_str().to_owned()))
+            .collect();
+        assert_eq!(texts_seen(&index, 0..5000), want);
+        for start in [1, 7, 8, 9, 10, 2499, 2500, 2507, 4999] {
+            assert_eq!(
+                texts_seen(&index, start..5000),
+                want[start..],
+                "from {start}"
+            );
+        }
+        let reversed = std::ops::Range { start: 100, end: 90 };
+        assert_eq!(texts_seen(&index, reversed), Vec::<Option<String>>::new());
+        assert_eq!(texts_seen(&index, 4990..6000), want[4990..]);
+    }
+}
