@@ -171,7 +171,10 @@ mod tests {
                 "from {start}"
             );
         }
-        let reversed = std::ops::Range { start: 100, end: 90 };
+        let reversed = std::ops::Range {
+            start: 100,
+            end: 90,
+        };
         assert_eq!(texts_seen(&index, reversed), Vec::<Option<String>>::new());
         assert_eq!(texts_seen(&index, 4990..6000), want[4990..]);
     }

@@ -16,6 +16,8 @@
 //! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
+//! - `threads`: the extra threads the engine starts (scans, loading, sweeps),
+//!   never failing: a refused thread's work is done by the caller.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
 //! - [`analytics`]: track/page/identify/alias/consent/reset as `analytics.*`
@@ -67,6 +69,7 @@ mod query;
 pub mod replay;
 pub mod sim;
 pub mod sweep;
+mod threads;
 mod view;
 mod wall_clock;
 

@@ -91,7 +91,7 @@ impl<'a> EventQuery<'a> {
         // only the pages written are ever touched (fresh pages cost a fault
         // each, a large share of a first query's time).
         let mut out: Vec<&'a Event> = Vec::with_capacity(n);
-        if n < PARALLEL_SCAN_MIN || available_threads() < 2 {
+        if n < PARALLEL_SCAN_MIN || crate::threads::available() < 2 {
             index.scan(0..n, |i, text, keys| {
                 if matches(i, text, keys) {
                     out.push(&events[i]);
@@ -116,18 +116,28 @@ impl<'a> EventQuery<'a> {
             k
         };
         let (in_front, in_back) = std::thread::scope(|s| {
-            let back_thread = s.spawn(|| fill(back, half..n));
+            // A thread the system refuses is not an error: this one scans
+            // the back half afterwards.
+            let back_thread = crate::threads::spawn_scoped(s, || fill(back, half..n));
             let in_front = fill(front, 0..half);
-            match back_thread.join() {
-                Ok(in_back) => (in_front, in_back),
-                Err(panic) => std::panic::resume_unwind(panic),
+            match back_thread.map(|t| t.join()) {
+                Some(Ok(in_back)) => (in_front, Some(in_back)),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                None => (in_front, None),
             }
         });
         let room = out.spare_capacity_mut();
-        room.copy_within(half..half + in_back, in_front);
+        let in_back = match in_back {
+            Some(in_back) => {
+                room.copy_within(half..half + in_back, in_front);
+                in_back
+            }
+            None => fill(&mut room[in_front..], half..n),
+        };
         // SAFETY: slots 0..in_front were written by the front scan, and
-        // in_front..in_front + in_back now hold copies of the back scan's
-        // written slots half..half + in_back; all lie within the capacity n.
+        // in_front..in_front + in_back hold the back scan's hits (written
+        // there, or copied down from half..half + in_back where the other
+        // thread wrote them); all lie within the capacity n.
         unsafe { out.set_len(in_front + in_back) };
         out
     }
@@ -267,11 +277,6 @@ impl<'a> EventQuery<'a> {
 
 /// From this many events on, data scans use a second thread.
 const PARALLEL_SCAN_MIN: usize = 32 * 1024;
-
-pub(crate) fn available_threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
 
 /// "Data key equals value" with Eventure's equality, ready to test events.
 pub(crate) struct DataFilter {
@@ -547,5 +552,12 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert!(q.by_data("name", "nobody").unwrap().is_empty());
+        // Without a second thread (the system refuses it), the same answer.
+        let alone = crate::threads::refusing_threads(|| q.by_data("name", "hero").unwrap());
+        let alone: Vec<u64> = alone
+            .iter()
+            .map(|e| e.data_get::<u64>("i").unwrap().unwrap())
+            .collect();
+        assert_eq!(alone, want);
     }
 }

@@ -87,36 +87,44 @@ pub fn run_sweep(
     let progress = SweepProgress::default();
     let failures = Mutex::new(Vec::new());
     let jobs = plan.jobs.clamp(1, seeds.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&seed) = seeds.get(k) else {
-                        return;
-                    };
-                    let dir = plan.run_dir(seed);
-                    if dir.join("_SUCCESS").exists() {
-                        progress.skipped.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        match simulate(seed)
-                            .and_then(|log| write_run(&dir, &log).map(|()| log.len()))
-                        {
-                            Ok(n) => {
-                                progress.events.fetch_add(n as u64, Ordering::Relaxed);
-                                progress.done.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(e) => {
-                                progress.failed.fetch_add(1, Ordering::Relaxed);
-                                if let Ok(mut f) = failures.lock() {
-                                    f.push((seed, e));
-                                }
-                            }
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&seed) = seeds.get(k) else {
+                return;
+            };
+            let dir = plan.run_dir(seed);
+            if dir.join("_SUCCESS").exists() {
+                progress.skipped.fetch_add(1, Ordering::Relaxed);
+            } else {
+                match simulate(seed).and_then(|log| write_run(&dir, &log).map(|()| log.len())) {
+                    Ok(n) => {
+                        progress.events.fetch_add(n as u64, Ordering::Relaxed);
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => {
+                        progress.failed.fetch_add(1, Ordering::Relaxed);
+                        if let Ok(mut f) = failures.lock() {
+                            f.push((seed, e));
                         }
                     }
-                    tick(&progress);
                 }
-            });
+            }
+            tick(&progress);
+        }
+    };
+    std::thread::scope(|scope| {
+        // Threads the system refuses are skipped; with none at all, this
+        // thread does the runs.
+        let started = (0..jobs)
+            .filter(|_| {
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, work)
+                    .is_ok()
+            })
+            .count();
+        if started == 0 {
+            work();
         }
     });
     let mut failures = failures.into_inner().unwrap_or_default();
@@ -126,5 +134,34 @@ pub fn run_sweep(
         skipped: progress.skipped.load(Ordering::Relaxed),
         events: progress.events.load(Ordering::Relaxed),
         failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sweep_without_threads_to_be_had_runs_on_the_callers() {
+        let out =
+            std::env::temp_dir().join(format!("tickcascade-sweep-alone-{}", std::process::id()));
+        let plan = SweepPlan {
+            seeds: 0..5,
+            shard: None,
+            jobs: 3,
+            out: out.clone(),
+        };
+        let simulate = |seed: u64| {
+            let mut log = EventLog::new();
+            log.add_event("run.seed", &seed, None)
+                .map_err(|e| e.to_string())?;
+            Ok(log)
+        };
+        let report = crate::threads::refusing_threads(|| run_sweep(&plan, &simulate, &|_| {}));
+        let _ = std::fs::remove_dir_all(&out);
+        assert_eq!(
+            (report.done, report.events, report.failures.len()),
+            (5, 5, 0)
+        );
     }
 }

@@ -521,7 +521,8 @@ fn the_background_thread_delivers_and_reports_only_through_pump() {
         &mut bus,
         EventMapper::new("tok", "run-bg", Selection::Analytics),
     );
-    let bg = Background::spawn(&c.url, BufferedConfig::default(), Duration::from_secs(2));
+    let bg = Background::spawn(&c.url, BufferedConfig::default(), Duration::from_secs(2))
+        .expect("a thread");
     for i in 0..10 {
         analytics::track(&mut bus, "tick", json!({"i": i})).unwrap();
     }

@@ -28,53 +28,60 @@ pub struct Background {
 
 impl Background {
     /// Starts a thread delivering to `base_url`; each request may take `timeout`.
-    pub fn spawn(base_url: &str, config: BufferedConfig, timeout: Duration) -> Background {
+    /// Fails only when the system will not start a thread.
+    pub fn spawn(
+        base_url: &str,
+        config: BufferedConfig,
+        timeout: Duration,
+    ) -> std::io::Result<Background> {
         let (commands, inbox) = channel::<Command>();
         let (report_tx, reports) = channel();
         let url = base_url.to_owned();
-        let thread = std::thread::spawn(move || {
-            let clock = SystemClock;
-            let config = BufferedConfig {
-                auto_flush: false,
-                ..config
-            };
-            let mut consumer = BufferedConsumer::new(
-                &url,
-                HttpTransport::new(timeout),
-                clock,
-                seeded_jitter(clock.now().to_bits()),
-                config,
-            );
-            loop {
-                match inbox.recv_timeout(Duration::from_millis(50)) {
-                    Ok(Command::Send(m)) => consumer.send(m.endpoint, m.key.as_deref(), m.body),
-                    Ok(Command::Finish(deadline)) => {
-                        let end = clock.now() + deadline;
-                        while !consumer.flush() && clock.now() < end {
-                            let wake = consumer.next_attempt_at().unwrap_or(end).min(end);
-                            clock.sleep((wake - clock.now()).max(0.01));
+        let thread = std::thread::Builder::new()
+            .name("tickcascade-delivery".into())
+            .spawn(move || {
+                let clock = SystemClock;
+                let config = BufferedConfig {
+                    auto_flush: false,
+                    ..config
+                };
+                let mut consumer = BufferedConsumer::new(
+                    &url,
+                    HttpTransport::new(timeout),
+                    clock,
+                    seeded_jitter(clock.now().to_bits()),
+                    config,
+                );
+                loop {
+                    match inbox.recv_timeout(Duration::from_millis(50)) {
+                        Ok(Command::Send(m)) => consumer.send(m.endpoint, m.key.as_deref(), m.body),
+                        Ok(Command::Finish(deadline)) => {
+                            let end = clock.now() + deadline;
+                            while !consumer.flush() && clock.now() < end {
+                                let wake = consumer.next_attempt_at().unwrap_or(end).min(end);
+                                clock.sleep((wake - clock.now()).max(0.01));
+                            }
+                            if consumer.queued() > 0 {
+                                consumer.abandon("deadline");
+                            }
+                            return consumer.stats().clone();
                         }
-                        if consumer.queued() > 0 {
-                            consumer.abandon("deadline");
-                        }
+                        Err(RecvTimeoutError::Timeout) => {}
+                        Err(RecvTimeoutError::Disconnected) => return consumer.stats().clone(),
+                    }
+                    let report = consumer.pump(8);
+                    if (report.sent > 0 || !report.dropped.is_empty())
+                        && report_tx.send(report).is_err()
+                    {
                         return consumer.stats().clone();
                     }
-                    Err(RecvTimeoutError::Timeout) => {}
-                    Err(RecvTimeoutError::Disconnected) => return consumer.stats().clone(),
                 }
-                let report = consumer.pump(8);
-                if (report.sent > 0 || !report.dropped.is_empty())
-                    && report_tx.send(report).is_err()
-                {
-                    return consumer.stats().clone();
-                }
-            }
-        });
-        Background {
+            })?;
+        Ok(Background {
             commands,
             reports,
             thread: Some(thread),
-        }
+        })
     }
 
     /// Queues a message for the thread (never blocks on the network).
