@@ -349,6 +349,11 @@ impl<'a> LineParser<'a, '_> {
         if let Some(fields) = self.parse_canonical() {
             return Ok(fields);
         }
+        self.parse_general()
+    }
+
+    /// Any line: each member read by its key, errors reported.
+    fn parse_general(&mut self) -> Result<Fields<'a>, LineError> {
         if let Some(at) = memchr::memchr(0, self.scanner.bytes()) {
             return Err(LineError {
                 offset: Some(at),
@@ -1293,7 +1298,67 @@ mod tests {
         );
     }
 
+    /// What a line's fields say, for comparing the two ways of reading it.
+    fn fields_summary(f: &Fields<'_>, data: &str) -> String {
+        format!(
+            "{:?} {:?} {:?} {} {:?} {:?}",
+            f.tick,
+            f.timestamp.as_ref().map(Timestamp::to_string),
+            f.event_type,
+            f.verbatim_data.unwrap_or(data),
+            f.id.as_ref()
+                .map(|id| id.as_ref().map(|i| (i.to_string(), i.parts()))),
+            f.parent
+                .as_ref()
+                .map(|id| id.as_ref().map(|i| (i.to_string(), i.parts()))),
+        )
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_quick_reading_of_a_line_agrees_with_the_general_one(
+            pieces in (0usize..11, 0usize..13, 0usize..5, 0usize..13, 0usize..9, 0usize..9),
+        ) {
+            const TICKS: [&str; 11] = ["0", "7", "-3", "01", "1.0", "1e2", "-0",
+                "99999999999999999999", "123456789012345678", "1234567890123456789", "2147483648"];
+            const STAMPS: [&str; 13] = ["1795404206.477783", "1.5", "10", "-0.0", "1e-05",
+                "1.0E5", "0.1", "12345678901234567890.5", "1.23456789012345678901234", "NaN",
+                "0", "00.5", "5."];
+            const TYPES: [&str; 5] = ["\"combat.attack\"", "\"a\\u00e9\"", "\"\"",
+                "\"x\\\"y\"", "\"\u{e9}\""];
+            const DATA: [&str; 13] = ["{\"i\": 1, \"tick\": 0, \"name\": \"hero\"}", "{}",
+                "[]", "{\"a\": 1.5}", "{\"a\": {\"b\": [1, 2]}}", "{\"a\": 1, \"a\": 2}",
+                "\"s\"", "-0", "{\"k\": -0}", "{\"k\": \"\\u00e9\"}", "{\"k\":1}",
+                "{\"a\": true, \"b\": null, \"c\": false}", "{\"a\": 01}"];
+            const IDS: [&str; 9] = ["\"0-ECBC-1\"", "null", "\"evt_1\"", "\"0-ECBC-01\"",
+                "\"3000000000-A-1\"", "\"0-ABCDE-1\"", "\"-1--2\"", "\"0-ECBC-\\u0031\"", "\"\""];
+            let (t, ts, ty, d, id, p) = pieces;
+            let line = format!(
+                "{{\"tick\": {}, \"timestamp\": {}, \"type\": {}, \"data\": {}, \"event_id\": {}, \"parent_id\": {}}}",
+                TICKS[t], STAMPS[ts], TYPES[ty], DATA[d], IDS[id], IDS[p]
+            );
+            let (mut data, mut scratch) = (String::new(), String::new());
+            let mut quick = LineParser {
+                scanner: Scanner::new(&line, false),
+                data: &mut data,
+                scratch: &mut scratch,
+            };
+            let Some(fields) = quick.parse_canonical() else {
+                return Ok(()); // declined: the general reading decides alone
+            };
+            let quick_says = fields_summary(&fields, &data);
+            let (mut data, mut scratch) = (String::new(), String::new());
+            let mut general = LineParser {
+                scanner: Scanner::new(&line, false),
+                data: &mut data,
+                scratch: &mut scratch,
+            };
+            match general.parse_general() {
+                Ok(fields) => proptest::prop_assert_eq!(quick_says, fields_summary(&fields, &data), "{}", line),
+                Err(e) => proptest::prop_assert!(false, "{}: quick read it, general says {:?}", line, e.kind),
+            }
+        }
+
         #[test]
         fn the_ascii_check_agrees_with_std(
             mut bytes in proptest::collection::vec(0u8..0x80, 0..100),
