@@ -1219,12 +1219,6 @@ mod tests {
         text
     }
 
-    fn saved(log: &EventLog) -> String {
-        let mut out = Vec::new();
-        write_log(log, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
     #[test]
     fn loading_on_two_threads_gives_what_loading_line_by_line_gives() {
         let odd = [
@@ -1255,8 +1249,8 @@ mod tests {
             let (alone, alone_report) = crate::threads::refusing_threads(|| {
                 read_log_from(text.as_bytes(), "t.jsonl", &options).unwrap()
             });
-            assert_eq!(saved(&one), saved(&two));
-            assert_eq!(saved(&alone), saved(&two));
+            assert_eq!(resave(&one), resave(&two));
+            assert_eq!(resave(&alone), resave(&two));
             assert_eq!((one_report.blank_lines, &one_report), (2, &two_report));
             assert_eq!(alone_report, two_report);
             assert_eq!(one.len(), 5998);

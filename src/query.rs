@@ -82,9 +82,8 @@ impl<'a> EventQuery<'a> {
         // The data texts are scanned through the log's data index, in
         // memory order, without touching the events (only the hits').
         let index = log.data_index();
-        let matches = |i: usize, text: Option<&str>, keys: TopKeys| match text {
-            Some(text) => filter.matches_text(text, keys),
-            None => filter.matches_keyed(&events[i], keys),
+        let matches = |i: usize, text: Option<&str>, keys: TopKeys| {
+            filter.matches_text(text.unwrap_or_else(|| events[i].data_json()), keys)
         };
         let n = events.len();
         // Sized for the worst case up front: no copies while growing, and
@@ -312,14 +311,9 @@ impl DataFilter {
         DataFilter::new(key, &wanted)
     }
 
-    /// `matches`, using where the data's top-level keys are when known:
-    /// a few byte comparisons at those offsets instead of a scan.
-    #[inline]
-    pub(crate) fn matches_keyed(&self, event: &Event, keys: TopKeys) -> bool {
-        self.matches_text(event.data_json(), keys)
-    }
-
-    /// `matches_keyed` on an event's data text.
+    /// `matches` on an event's data text, using where its top-level keys
+    /// are when known: a few byte comparisons at those offsets instead of a
+    /// scan.
     #[inline]
     pub(crate) fn matches_text(&self, data: &str, keys: TopKeys) -> bool {
         let Some(offsets) = keys.offsets() else {

@@ -117,11 +117,7 @@ pub fn run_sweep(
         // Threads the system refuses are skipped; with none at all, this
         // thread does the runs.
         let started = (0..jobs)
-            .filter(|_| {
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, work)
-                    .is_ok()
-            })
+            .filter(|_| crate::threads::spawn_scoped(scope, work).is_some())
             .count();
         if started == 0 {
             work();

@@ -265,6 +265,32 @@ fn canonical_int(s: &[u8]) -> Option<usize> {
     (canonical && !matches!(s.get(i), Some(b'.' | b'e' | b'E'))).then_some(i)
 }
 
+/// The end of a plain string (printable ASCII, no escapes) starting at
+/// `s[i]`, its closing quote included, or `None`.
+#[inline(always)]
+fn plain_string_end(s: &[u8], i: usize) -> Option<usize> {
+    if s.get(i) != Some(&b'"') {
+        return None;
+    }
+    let j = i + 1 + plain_run(&s[i + 1..]);
+    (s.get(j) == Some(&b'"')).then_some(j + 1)
+}
+
+/// The end of a canonical value that is no container (a plain string, an
+/// integer, `true`, `false`, `null`) starting at `s[i]`, or `None`.
+/// Floats go the long way: their text must be Python's repr.
+#[inline(always)]
+fn canonical_scalar_end(s: &[u8], i: usize) -> Option<usize> {
+    match *s.get(i)? {
+        b'"' => plain_string_end(s, i),
+        b'-' | b'0'..=b'9' => Some(i + canonical_int(&s[i..])?),
+        b't' if s[i..].starts_with(b"true") => Some(i + 4),
+        b'f' if s[i..].starts_with(b"false") => Some(i + 5),
+        b'n' if s[i..].starts_with(b"null") => Some(i + 4),
+        _ => None,
+    }
+}
+
 /// A flat object (no nested container, at most eight keys) at the start of
 /// `s` whose text is canonical as it is: its length and where its keys are.
 /// `None` for anything else (the general check then decides). Most event
@@ -284,14 +310,11 @@ fn flat_canonical_object(s: &[u8]) -> Option<(usize, TopKeys)> {
     let mut i = 1;
     loop {
         // A key, unlike every key before it, then `": "`.
-        if s.get(i) != Some(&b'"') || nkeys == MAX_KEYS {
+        if nkeys == MAX_KEYS {
             return None;
         }
         top_keys.key_at(i);
-        let end = i + 1 + plain_run(&s[i + 1..]);
-        if s.get(end) != Some(&b'"') {
-            return None;
-        }
+        let end = plain_string_end(s, i)?;
         let key = &s[i..end];
         if keys[..nkeys]
             .iter()
@@ -301,25 +324,10 @@ fn flat_canonical_object(s: &[u8]) -> Option<(usize, TopKeys)> {
         }
         keys[nkeys] = (i as u32, end as u32);
         nkeys += 1;
-        if s.get(end + 1..end + 3)? != b": " {
+        if s.get(end..end + 2)? != b": " {
             return None;
         }
-        i = end + 3;
-        // A value that is no container.
-        match *s.get(i)? {
-            b'"' => {
-                let end = i + 1 + plain_run(&s[i + 1..]);
-                if s.get(end) != Some(&b'"') {
-                    return None;
-                }
-                i = end + 1;
-            }
-            b'-' | b'0'..=b'9' => i += canonical_int(&s[i..])?,
-            b't' if s[i..].starts_with(b"true") => i += 4,
-            b'f' if s[i..].starts_with(b"false") => i += 5,
-            b'n' if s[i..].starts_with(b"null") => i += 4,
-            _ => return None,
-        }
+        i = canonical_scalar_end(s, end + 2)?;
         match s.get(i..i + 2) {
             Some([b',', b' ']) => i += 2,
             _ if s.get(i) == Some(&b'}') => return Some((i + 1, top_keys.finish())),
@@ -711,17 +719,9 @@ impl<'a> Scanner<'a> {
         let mut key_starts = [0u8; MAX_DEPTH];
         let mut nkeys = 0usize;
         let mut top_keys = TopKeysBuilder::default();
-        // A plain string at `i`: its end, or None.
-        let plain_string = |i: usize| -> Option<usize> {
-            if s.get(i) != Some(&b'"') {
-                return None;
-            }
-            let j = i + 1 + plain_run(&s[i + 1..]);
-            (s.get(j) == Some(&b'"')).then_some(j + 1)
-        };
         // A key at `i` (of the innermost object), then `": "`: the value's start.
         let mut key = |i: usize, first: u8, nkeys: &mut usize| -> Option<usize> {
-            let end = plain_string(i)?;
+            let end = plain_string_end(s, i)?;
             let text = &s[i..end];
             let first = usize::from(first);
             if keys[first..*nkeys]
@@ -758,13 +758,7 @@ impl<'a> Scanner<'a> {
                         continue 'value;
                     }
                 }
-                b'"' => i = plain_string(i)?,
-                b't' if s[i..].starts_with(b"true") => i += 4,
-                b'f' if s[i..].starts_with(b"false") => i += 5,
-                b'n' if s[i..].starts_with(b"null") => i += 4,
-                // Floats go the long way (their text must be Python's repr).
-                b'-' | b'0'..=b'9' => i += canonical_int(&s[i..])?,
-                _ => return None,
+                _ => i = canonical_scalar_end(s, i)?,
             }
             // After a value: close containers, or go on to the next item.
             loop {
