@@ -8,6 +8,8 @@
 //!
 //! # Layout
 //! - [`event`](Event): `Event`, `EventType`, `Timestamp`.
+//! - [`event_set`]: `EventSet`, the events a data query matched, one bit per
+//!   event of the log, and its iterators.
 //! - `id`: `EventId` and Eventure's id algorithm.
 //! - `data`: event data text in shared append-only chunks (`DataArena`).
 //! - `data_index`: per event, where its data text and top-level keys are,
@@ -60,6 +62,7 @@ mod data_index;
 pub mod dataset;
 pub mod delivery;
 mod event;
+pub mod event_set;
 pub mod export;
 mod id;
 mod json;
@@ -75,6 +78,7 @@ mod wall_clock;
 
 pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};
 pub use event::{Event, EventType, Timestamp};
+pub use event_set::EventSet;
 pub use id::EventId;
 pub use json::ser::DataError;
 pub use jsonl::{

@@ -2,6 +2,7 @@
 //! Eventure's definitions (roots, cascades, Python equality on data).
 
 use crate::event::Event;
+use crate::event_set::{EventSet, SetBuilder};
 use crate::id::EventId;
 use crate::json::escape::json_str_body;
 use crate::json::scan::canonicalize;
@@ -51,12 +52,13 @@ impl<'a> EventQuery<'a> {
 
     /// Events whose data is an object holding `key` with a value equal to
     /// `value` under Python's `==` (`1 == 1.0 == true`; NaN equals nothing).
-    /// Events whose data is not an object never match.
+    /// Events whose data is not an object never match. The answer is an
+    /// [`EventSet`] (one bit per event of the log; `to_vec` for a vector).
     pub fn by_data<V: Serialize + ?Sized>(
         &self,
         key: &str,
         value: &V,
-    ) -> Result<Vec<&'a Event>, DataError> {
+    ) -> Result<EventSet<'a>, DataError> {
         let mut wanted = String::new();
         write_canonical_non_finite(value, &mut wanted)?;
         Ok(self.by_canonical_data(key, &wanted))
@@ -64,7 +66,7 @@ impl<'a> EventQuery<'a> {
 
     /// [`by_data`](Self::by_data) with the value given as JSON text
     /// (`NaN` and `Infinity` accepted), e.g. from a command line.
-    pub fn by_data_json(&self, key: &str, value_json: &str) -> Result<Vec<&'a Event>, DataError> {
+    pub fn by_data_json(&self, key: &str, value_json: &str) -> Result<EventSet<'a>, DataError> {
         let wanted = canonicalize(value_json, true).map_err(|e| {
             DataError::new(format!(
                 "value is not JSON: {} (at byte {})",
@@ -75,45 +77,38 @@ impl<'a> EventQuery<'a> {
         Ok(self.by_canonical_data(key, &wanted))
     }
 
-    fn by_canonical_data(&self, key: &str, wanted: &str) -> Vec<&'a Event> {
+    fn by_canonical_data(&self, key: &str, wanted: &str) -> EventSet<'a> {
         let filter = DataFilter::new(key, wanted);
         let log = self.log;
         let events = log.events();
         // The data texts are scanned through the log's data index, in
-        // memory order, without touching the events (only the hits').
+        // memory order, without touching the events.
         let index = log.data_index();
-        let matches = |i: usize, text: Option<&str>, keys: TopKeys| {
-            filter.matches_text(text.unwrap_or_else(|| events[i].data_json()), keys)
+        // Sets the bits of the hits in `range`, whose first word is
+        // `words[0]`; returns how many.
+        let fill = |words: &mut [u64], range: std::ops::Range<usize>| {
+            let mut set = SetBuilder::new(words, range.start);
+            index.scan(
+                range,
+                #[inline(always)]
+                |i, text, keys| {
+                    if filter.matches_text(text.unwrap_or_else(|| events[i].data_json()), keys) {
+                        set.insert(i);
+                    }
+                },
+            );
+            set.len()
         };
         let n = events.len();
-        // Sized for the worst case up front: no copies while growing, and
-        // only the pages written are ever touched (fresh pages cost a fault
-        // each, a large share of a first query's time).
-        let mut out: Vec<&'a Event> = Vec::with_capacity(n);
+        let mut bits = vec![0u64; n.div_ceil(64)];
         if n < PARALLEL_SCAN_MIN || crate::threads::available() < 2 {
-            index.scan(0..n, |i, text, keys| {
-                if matches(i, text, keys) {
-                    out.push(&events[i]);
-                }
-            });
-            return out;
+            let len = fill(&mut bits, 0..n);
+            return EventSet::from_bits(events, bits, len);
         }
-        // Large logs: two halves on two threads, each writing its hits into
-        // its own half of `out`'s room (so each thread takes its own page
-        // faults), then the back half's hits are moved down after the front's.
-        let half = n / 2;
-        let (front, back) = out.spare_capacity_mut().split_at_mut(half);
-        let fill = |room: &mut [std::mem::MaybeUninit<&'a Event>],
-                    range: std::ops::Range<usize>| {
-            let mut k = 0;
-            index.scan(range, |i, text, keys| {
-                if matches(i, text, keys) {
-                    room[k].write(&events[i]);
-                    k += 1;
-                }
-            });
-            k
-        };
+        // Large logs: two halves on two threads, split at a word of the
+        // set so that each writes its own words.
+        let half = n / 2 / 64 * 64;
+        let (front, back) = bits.split_at_mut(half / 64);
         let (in_front, in_back) = std::thread::scope(|s| {
             // A thread the system refuses is not an error: this one scans
             // the back half afterwards.
@@ -125,20 +120,9 @@ impl<'a> EventQuery<'a> {
                 None => (in_front, None),
             }
         });
-        let room = out.spare_capacity_mut();
-        let in_back = match in_back {
-            Some(in_back) => {
-                room.copy_within(half..half + in_back, in_front);
-                in_back
-            }
-            None => fill(&mut room[in_front..], half..n),
-        };
-        // SAFETY: slots 0..in_front were written by the front scan, and
-        // in_front..in_front + in_back hold the back scan's hits (written
-        // there, or copied down from half..half + in_back where the other
-        // thread wrote them); all lie within the capacity n.
-        unsafe { out.set_len(in_front + in_back) };
-        out
+        let in_back = in_back.unwrap_or_else(|| fill(&mut bits[half / 64..], half..n));
+        let len = in_front + in_back;
+        EventSet::from_bits(events, bits, len)
     }
 
     /// The number of events on the longest parent chain (following parents
@@ -285,6 +269,13 @@ pub(crate) struct DataFilter {
     /// `"` only delimits strings, so this, preceded by `{` or a space, can
     /// only be an object key.
     member: Box<[u8]>,
+    /// `member`'s first eight bytes (fewer when shorter), and which bytes
+    /// of a word they are: a quick first test of a key.
+    member_head: u64,
+    member_mask: u64,
+    /// `"KEY": "VALUE"` when the wanted value is a string and the whole
+    /// spelling takes 8 to 16 bytes: one test of two words per key.
+    string_member: Option<Words>,
     finder: memchr::memmem::Finder<'static>,
 }
 
@@ -293,7 +284,17 @@ impl DataFilter {
     pub(crate) fn new(key: &str, wanted: &str) -> DataFilter {
         let key_body = json_str_body(key).into_owned();
         let member = format!("\"{key_body}\": ");
+        let mut head = [0u8; 8];
+        let n = member.len().min(8);
+        head[..n].copy_from_slice(&member.as_bytes()[..n]);
+        let string_member = wanted
+            .starts_with('"')
+            .then(|| Words::new(format!("{member}{wanted}").as_bytes()))
+            .flatten();
         DataFilter {
+            string_member,
+            member_head: u64::from_le_bytes(head),
+            member_mask: u64::MAX >> (8 * (8 - n)),
             finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
             member: member.into_bytes().into_boxed_slice(),
             key_body,
@@ -314,7 +315,7 @@ impl DataFilter {
     /// `matches` on an event's data text, using where its top-level keys
     /// are when known: a few byte comparisons at those offsets instead of a
     /// scan.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn matches_text(&self, data: &str, keys: TopKeys) -> bool {
         let Some(offsets) = keys.offsets() else {
             return self.matches_str(data);
@@ -323,17 +324,31 @@ impl DataFilter {
         if bytes.first() != Some(&b'{') {
             return false;
         }
+        if let Some(whole) = &self.string_member {
+            // All four offsets, without branching on each: an unused one is
+            // 0, where the text's `{` can never start a member. A string
+            // ends at its first unescaped quote and the text agrees with
+            // the wanted string up to it, so a value that starts with the
+            // wanted string is it; and keys are unique in canonical text.
+            return offsets.iter().fold(false, |hit, &at| {
+                hit | whole.starts_at(bytes, usize::from(at))
+            });
+        }
         let m = self.member.len();
+        let wanted = self.wanted.as_bytes();
         for (k, &at) in offsets.iter().enumerate() {
             let at = usize::from(at);
             if at == 0 {
                 return false; // no more keys
             }
-            if !bytes
-                .get(at..at + m)
-                .is_some_and(|text| same_bytes(text, &self.member))
-            {
+            if !self.is_member_at(bytes, at) {
                 continue;
+            }
+            if wanted.first() == Some(&b'"') {
+                let at = at + m;
+                return bytes
+                    .get(at..at + wanted.len())
+                    .is_some_and(|value| same_bytes(value, wanted));
             }
             // The value runs to the next key's `, ` or to the closing brace.
             let end = match offsets.get(k + 1).map(|&o| usize::from(o)) {
@@ -343,20 +358,32 @@ impl DataFilter {
             let Some(value) = bytes.get(at + m..end) else {
                 return self.matches_str(data);
             };
-            let wanted = self.wanted.as_bytes();
-            return if wanted.first() == Some(&b'"') {
-                same_bytes(value, wanted)
-            } else {
-                std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted))
-            };
+            return std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted));
         }
         false
+    }
+
+    /// Whether a member with the key starts at `bytes[at]`.
+    #[inline(always)]
+    fn is_member_at(&self, bytes: &[u8], at: usize) -> bool {
+        // Most keys differ in their first eight bytes: one load tells.
+        let head = bytes.get(at..).and_then(|b| b.first_chunk::<8>());
+        if head.is_some_and(|w| (u64::from_le_bytes(*w) ^ self.member_head) & self.member_mask != 0)
+        {
+            return false;
+        }
+        let m = self.member.len();
+        bytes
+            .get(at..at + m)
+            .is_some_and(|text| same_bytes(text, &self.member))
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
         self.matches_str(event.data_json())
     }
 
+    // Out of line: the scans inline `matches_text`, which rarely needs this.
+    #[inline(never)]
     fn matches_str(&self, data: &str) -> bool {
         let bytes = data.as_bytes();
         if bytes.first() != Some(&b'{') {
@@ -387,6 +414,42 @@ impl DataFilter {
             }
         });
         hit
+    }
+}
+
+/// A byte string of 8 to 16 bytes as its first and last eight bytes (which
+/// overlap when it is shorter than 16), for comparisons in two loads.
+struct Words {
+    head: u64,
+    tail: u64,
+    len: usize,
+}
+
+impl Words {
+    fn new(bytes: &[u8]) -> Option<Words> {
+        let word = |b: &[u8]| b.first_chunk::<8>().map(|w| u64::from_le_bytes(*w));
+        let len = bytes.len();
+        if len > 16 {
+            return None;
+        }
+        Some(Words {
+            head: word(bytes)?,
+            tail: word(&bytes[len.checked_sub(8)?..])?,
+            len,
+        })
+    }
+
+    /// Whether these bytes are at `text[at..]`.
+    #[inline(always)]
+    fn starts_at(&self, text: &[u8], at: usize) -> bool {
+        let word = |b: Option<&[u8; 8]>| b.map(|w| u64::from_le_bytes(*w));
+        match text.get(at..at + self.len) {
+            Some(t) => {
+                (word(t.first_chunk::<8>()) == Some(self.head))
+                    & (word(t.last_chunk::<8>()) == Some(self.tail))
+            }
+            None => false,
+        }
     }
 }
 
@@ -515,6 +578,58 @@ mod tests {
         assert_eq!(q.by_data("i", &2.0).unwrap().len(), 1);
         assert_eq!(q.by_data("nested", &[1, 2]).unwrap().len(), 3);
         assert_eq!(q.by_data("name", "orc").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn data_queries_at_key_offsets_agree_with_reading_the_text() {
+        use serde_json::json;
+        let mut log = EventLog::new();
+        for data in [
+            json!({"name": "hero"}),
+            json!({"zz": 1, "name": "hero", "q": [1]}),
+            json!({"a": "\"name\": \"hero\"", "name": "orc"}),
+            json!({"name": "hero2"}),
+            json!({"name": "her"}),
+            json!({"x": {"name": "hero"}}),
+            json!({"name": {"hero": 1}}),
+            json!({"name": "he\"ro"}),
+            json!({"n": "hero", "nam": "hero"}),
+            json!({"name": "a string long enough to need the general path"}),
+            json!({"name": 1.0, "k": true}),
+            json!(["name", "hero"]),
+            json!("\"name\": \"hero\""),
+        ] {
+            log.add_event("t", &data, None).unwrap();
+        }
+        let q = EventQuery::new(&log);
+        for (key, value) in [
+            ("name", json!("hero")),
+            ("name", json!("he\"ro")),
+            ("n", json!("hero")),
+            ("nam", json!("hero")),
+            (
+                "name",
+                json!("a string long enough to need the general path"),
+            ),
+            ("name", json!(1)),
+            ("k", json!(1)),
+            ("name", json!({"hero": 1})),
+        ] {
+            let got: Vec<usize> = q.by_data(key, &value).unwrap().positions().collect();
+            let wanted = value.to_string();
+            let filter = DataFilter::new(key, &canonicalize(&wanted, true).unwrap());
+            let read: Vec<usize> = (0..log.len())
+                .filter(|&i| filter.matches(&log.events()[i]))
+                .collect();
+            assert_eq!(got, read, "{key} == {value}");
+        }
+        assert_eq!(
+            q.by_data("name", "hero")
+                .unwrap()
+                .positions()
+                .collect::<Vec<_>>(),
+            [0, 1]
+        );
     }
 
     #[test]
