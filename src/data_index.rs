@@ -97,10 +97,11 @@ impl DataIndex {
         while at < end {
             // Up to the next run's start, texts follow each other.
             let stop = self.runs.get(run).map_or(end, |r| r.position.min(end));
-            for i in at..stop {
-                let len = self.lens[i];
+            let lens = self.lens.get(at..stop).unwrap_or_default();
+            let keys = self.top_keys.get(at..stop).unwrap_or_default();
+            for (i, (&len, &keys)) in (at..).zip(lens.iter().zip(keys)) {
                 if len == OUTSIDE {
-                    f(i, None, self.top_keys[i]);
+                    f(i, None, keys);
                     continue;
                 }
                 // SAFETY: by the module invariant, `addr..addr + len` is the
@@ -109,7 +110,7 @@ impl DataIndex {
                     let bytes = std::slice::from_raw_parts(addr as *const u8, usize::from(len));
                     std::str::from_utf8_unchecked(bytes)
                 };
-                f(i, Some(text), self.top_keys[i]);
+                f(i, Some(text), keys);
                 addr += usize::from(len);
             }
             at = stop;
