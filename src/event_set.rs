@@ -113,6 +113,17 @@ impl<'a, 's> IntoIterator for &'s EventSet<'a> {
 }
 
 /// The positions of an [`EventSet`]'s events, in log order.
+///
+/// ```
+/// use tickcascade::{EventLog, EventQuery};
+/// let mut log = EventLog::new();
+/// for n in [1, 2, 1] {
+///     log.add_event("n", &serde_json::json!({"n": n}), None)?;
+/// }
+/// let ones = EventQuery::new(&log).by_data("n", &1)?;
+/// assert_eq!(ones.positions().collect::<Vec<_>>(), [0, 2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Positions<'s> {
     bits: &'s [u64],
@@ -159,6 +170,18 @@ impl<'a> IntoIterator for EventSet<'a> {
 }
 
 /// The events of an [`EventSet`] it was turned into, in log order.
+///
+/// ```
+/// use tickcascade::{EventLog, EventQuery};
+/// let mut log = EventLog::new();
+/// log.add_event("hit", &serde_json::json!({"who": "orc"}), None)?;
+/// let mut types = Vec::new();
+/// for e in EventQuery::new(&log).by_data("who", "orc")? {
+///     types.push(e.event_type());
+/// }
+/// assert_eq!(types, ["hit"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct IntoIter<'a> {
     events: &'a [Event],
@@ -178,6 +201,17 @@ impl<'a> Iterator for IntoIter<'a> {
 }
 
 /// The events of an [`EventSet`], in log order.
+///
+/// ```
+/// use tickcascade::{EventLog, EventQuery};
+/// let mut log = EventLog::new();
+/// log.add_event("hit", &serde_json::json!({"who": "orc"}), None)?;
+/// log.add_event("miss", &serde_json::json!({"who": "orc"}), None)?;
+/// let orcs = EventQuery::new(&log).by_data("who", "orc")?;
+/// let types: Vec<&str> = orcs.iter().map(|e| e.event_type()).collect();
+/// assert_eq!(types, ["hit", "miss"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct Iter<'a, 's> {
     events: &'a [Event],
@@ -289,5 +323,36 @@ mod tests {
         let len = f.len() + b.len();
         let set = EventSet::from_bits(log.events(), bits, len);
         assert_eq!(set.positions().collect::<Vec<_>>(), [5, 64, 129]);
+    }
+
+    proptest::proptest! {
+        /// Whatever positions go in, on one builder or split across two at a
+        /// word, the same come out, in order, counted.
+        #[test]
+        fn positions_round_trip(
+            n in 0usize..300,
+            picks in proptest::collection::vec(proptest::bool::ANY, 300),
+            split_word in 0usize..5,
+        ) {
+            let log = log_of(n);
+            let wanted: Vec<usize> = (0..n).filter(|&i| picks[i]).collect();
+            let mut bits = vec![0u64; n.div_ceil(64)];
+            let split = (split_word * 64).min(bits.len() * 64);
+            let (front, back) = bits.split_at_mut(split / 64);
+            let mut f = SetBuilder::new(front, 0);
+            let mut b = SetBuilder::new(back, split);
+            for &p in &wanted {
+                if p < split { f.insert(p) } else { b.insert(p) }
+            }
+            let len = f.len() + b.len();
+            let set = EventSet::from_bits(log.events(), bits, len);
+            proptest::prop_assert_eq!(set.len(), wanted.len());
+            proptest::prop_assert_eq!(set.positions().collect::<Vec<_>>(), wanted.clone());
+            proptest::prop_assert_eq!(set.iter().count(), wanted.len());
+            proptest::prop_assert_eq!(set.clone().into_iter().count(), wanted.len());
+            for (i, &picked) in picks.iter().enumerate().take(n) {
+                proptest::prop_assert_eq!(set.contains_position(i), picked);
+            }
+        }
     }
 }
