@@ -345,6 +345,8 @@ impl DataFilter {
                 continue;
             }
             if wanted.first() == Some(&b'"') {
+                // A string (longer than the fast path takes): as above, a
+                // value that starts with the wanted string is it.
                 let at = at + m;
                 return bytes
                     .get(at..at + wanted.len())
