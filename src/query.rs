@@ -269,10 +269,6 @@ pub(crate) struct DataFilter {
     /// `"` only delimits strings, so this, preceded by `{` or a space, can
     /// only be an object key.
     member: Box<[u8]>,
-    /// `member`'s first eight bytes (fewer when shorter), and which bytes
-    /// of a word they are: a quick first test of a key.
-    member_head: u64,
-    member_mask: u64,
     /// `"KEY": "VALUE"` when the wanted value is a string and the whole
     /// spelling takes 8 to 16 bytes: one test of two words per key.
     string_member: Option<Words>,
@@ -284,17 +280,12 @@ impl DataFilter {
     pub(crate) fn new(key: &str, wanted: &str) -> DataFilter {
         let key_body = json_str_body(key).into_owned();
         let member = format!("\"{key_body}\": ");
-        let mut head = [0u8; 8];
-        let n = member.len().min(8);
-        head[..n].copy_from_slice(&member.as_bytes()[..n]);
         let string_member = wanted
             .starts_with('"')
             .then(|| Words::new(format!("{member}{wanted}").as_bytes()))
             .flatten();
         DataFilter {
             string_member,
-            member_head: u64::from_le_bytes(head),
-            member_mask: u64::MAX >> (8 * (8 - n)),
             finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
             member: member.into_bytes().into_boxed_slice(),
             key_body,
@@ -335,22 +326,16 @@ impl DataFilter {
             });
         }
         let m = self.member.len();
-        let wanted = self.wanted.as_bytes();
         for (k, &at) in offsets.iter().enumerate() {
             let at = usize::from(at);
             if at == 0 {
                 return false; // no more keys
             }
-            if !self.is_member_at(bytes, at) {
+            if !bytes
+                .get(at..at + m)
+                .is_some_and(|text| same_bytes(text, &self.member))
+            {
                 continue;
-            }
-            if wanted.first() == Some(&b'"') {
-                // A string (longer than the fast path takes): as above, a
-                // value that starts with the wanted string is it.
-                let at = at + m;
-                return bytes
-                    .get(at..at + wanted.len())
-                    .is_some_and(|value| same_bytes(value, wanted));
             }
             // The value runs to the next key's `, ` or to the closing brace.
             let end = match offsets.get(k + 1).map(|&o| usize::from(o)) {
@@ -360,24 +345,14 @@ impl DataFilter {
             let Some(value) = bytes.get(at + m..end) else {
                 return self.matches_str(data);
             };
-            return std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted));
+            let wanted = self.wanted.as_bytes();
+            return if wanted.first() == Some(&b'"') {
+                same_bytes(value, wanted)
+            } else {
+                std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted))
+            };
         }
         false
-    }
-
-    /// Whether a member with the key starts at `bytes[at]`.
-    #[inline(always)]
-    fn is_member_at(&self, bytes: &[u8], at: usize) -> bool {
-        // Most keys differ in their first eight bytes: one load tells.
-        let head = bytes.get(at..).and_then(|b| b.first_chunk::<8>());
-        if head.is_some_and(|w| (u64::from_le_bytes(*w) ^ self.member_head) & self.member_mask != 0)
-        {
-            return false;
-        }
-        let m = self.member.len();
-        bytes
-            .get(at..at + m)
-            .is_some_and(|text| same_bytes(text, &self.member))
     }
 
     pub(crate) fn matches(&self, event: &Event) -> bool {
@@ -603,6 +578,9 @@ mod tests {
         ] {
             log.add_event("t", &data, None).unwrap();
         }
+        // The premise: the serializer noted where each object's keys are,
+        // so `by_data` compares at those offsets.
+        assert!((0..log.len() - 2).all(|i| log.top_keys(i).offsets().is_some()));
         let q = EventQuery::new(&log);
         for (key, value) in [
             ("name", json!("hero")),

@@ -112,7 +112,7 @@ const HIGHS: u64 = 0x8080_8080_8080_8080;
 
 /// `a == b` for short slices without a call to `memcmp` (two overlapping
 /// loads compare 4 to 16 bytes exactly).
-#[inline(always)]
+#[inline]
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
