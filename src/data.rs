@@ -12,8 +12,8 @@
 //! exists, and never again; the only writer is the arena that owns the
 //! chunk's write offset, and it writes only above it.
 
+use crate::shared::{Shared, Stock};
 use std::ptr::NonNull;
-use std::sync::Arc;
 
 /// Size of a shared chunk; texts above a quarter of it get their own.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -57,7 +57,7 @@ impl Drop for Chunk {
 /// An event's data: canonical JSON text in a shared chunk.
 #[derive(Clone)]
 pub(crate) struct Data {
-    chunk: Arc<Chunk>,
+    chunk: Shared<Chunk>,
     start: u32,
     len: u32,
 }
@@ -74,12 +74,14 @@ impl Data {
         // with the bytes of a `&str` before this handle was made, and is
         // never written again (module invariant).
         let len = match self.len {
-            u32::MAX => self.chunk.own_len,
+            u32::MAX => self.chunk.get().own_len,
             n => n as usize,
         };
         unsafe {
-            let bytes =
-                std::slice::from_raw_parts(self.chunk.ptr.as_ptr().add(self.start as usize), len);
+            let bytes = std::slice::from_raw_parts(
+                self.chunk.get().ptr.as_ptr().add(self.start as usize),
+                len,
+            );
             std::str::from_utf8_unchecked(bytes)
         }
     }
@@ -87,7 +89,7 @@ impl Data {
     /// The chunk's address (events with the same one share a chunk).
     #[cfg(test)]
     fn chunk_addr(&self) -> usize {
-        self.chunk.ptr.as_ptr() as usize
+        self.chunk.get().ptr.as_ptr() as usize
     }
 }
 
@@ -108,10 +110,19 @@ impl std::fmt::Debug for Data {
 /// Appends data texts to shared chunks and hands out [`Data`] handles.
 #[derive(Default)]
 pub(crate) struct DataArena {
-    chunk: Option<Arc<Chunk>>,
+    /// The chunk being filled; its stock hands each text's handle out
+    /// without an atomic operation (`shared.rs`).
+    chunk: Option<Stock<Chunk>>,
     /// Bytes of `chunk` written so far.
     used: usize,
+    /// The next chunks, allocated ahead and populated on another thread
+    /// (`prefault.rs`), once the log asks for that; used last first.
+    spares: Vec<Chunk>,
 }
+
+/// Chunks kept ready ahead: a prefault window of 4,096 events of the usual
+/// ~36 bytes of data takes two or three.
+const SPARES: usize = 3;
 
 impl DataArena {
     /// Copies `text` into the arena.
@@ -135,26 +146,47 @@ impl DataArena {
         if n > SHARED_MAX {
             return self.push_own(text);
         }
-        let chunk = match &self.chunk {
-            Some(c) if c.cap - self.used >= n => c,
+        let chunk = match &mut self.chunk {
+            Some(c) if c.get().cap - self.used >= n => c,
             _ => {
                 self.used = 0;
-                self.chunk
-                    .insert(Arc::new(Chunk::with_capacity(CHUNK_BYTES)))
+                let next = self.next_chunk();
+                self.chunk.insert(Stock::new(Shared::new(next)))
             }
         };
         // SAFETY: `used + n <= cap`, and bytes at and above `used` belong to
         // no handle yet (module invariant); the source is distinct UTF-8.
         unsafe {
-            std::ptr::copy_nonoverlapping(text.as_ptr(), chunk.ptr.as_ptr().add(self.used), n);
+            std::ptr::copy_nonoverlapping(
+                text.as_ptr(),
+                chunk.get().ptr.as_ptr().add(self.used),
+                n,
+            );
         }
         let data = Data {
-            chunk: Arc::clone(chunk),
+            chunk: chunk.take(),
             start: self.used as u32,
             len: n as u32,
         };
         self.used += n;
         data
+    }
+
+    /// A fresh shared chunk: a spare one when there is one.
+    #[cold]
+    fn next_chunk(&mut self) -> Chunk {
+        self.spares
+            .pop()
+            .unwrap_or_else(|| Chunk::with_capacity(CHUNK_BYTES))
+    }
+
+    /// Tops up the chunks kept ready ahead, adding their pages to `request`.
+    pub(crate) fn prefault_ahead(&mut self, request: &mut crate::prefault::Request) {
+        while self.spares.len() < SPARES {
+            let chunk = Chunk::with_capacity(CHUNK_BYTES);
+            request.range(chunk.ptr.as_ptr(), chunk.cap);
+            self.spares.insert(0, chunk);
+        }
     }
 
     /// `text` in a chunk of exactly its size (large texts: a shared chunk
@@ -166,7 +198,7 @@ impl DataArena {
         // SAFETY: the chunk was just allocated with room for n bytes.
         unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), chunk.ptr.as_ptr(), n) }
         Data {
-            chunk: Arc::new(chunk),
+            chunk: Shared::new(chunk),
             start: 0,
             len: u32::MAX,
         }

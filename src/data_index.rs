@@ -66,6 +66,12 @@ impl DataIndex {
         self.top_keys.push(keys);
     }
 
+    /// Room for `2 * n` more events, populated ahead (`prefault.rs`).
+    pub(crate) fn prefault_ahead(&mut self, n: usize, request: &mut crate::prefault::Request) {
+        request.ahead(&mut self.lens, n);
+        request.ahead(&mut self.top_keys, n);
+    }
+
     /// Where the top-level keys of the data of the event at `position` are.
     #[cfg(test)]
     pub(crate) fn top_keys(&self, position: usize) -> TopKeys {

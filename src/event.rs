@@ -8,6 +8,7 @@ pub(crate) use crate::data::Data;
 use crate::id::{EventId, IdHash};
 use crate::json::float::{NonFinite, write_float};
 use crate::json::ser::{DataError, write_canonical};
+use crate::shared::{Shared, Stock};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -29,14 +30,14 @@ struct TypeInfo {
 /// assert_eq!(t.as_str(), "combat.attack");
 /// ```
 #[derive(Clone, Debug)]
-pub struct EventType(Arc<TypeInfo>);
+pub struct EventType(Shared<TypeInfo>);
 
 impl EventType {
     /// Interns nothing by itself: an `EventLog` keeps one per distinct name.
     pub fn new(name: &str) -> EventType {
         let mut json = String::with_capacity(name.len() + 2);
         crate::json::escape::write_json_str(&mut json, name);
-        EventType(Arc::new(TypeInfo {
+        EventType(Shared::new(TypeInfo {
             name: name.into(),
             hash: IdHash::of_type(name),
             json: json.into(),
@@ -45,21 +46,37 @@ impl EventType {
 
     /// The type name.
     pub fn as_str(&self) -> &str {
-        &self.0.name
+        &self.0.get().name
     }
 
     pub(crate) fn hash(&self) -> IdHash {
-        self.0.hash
+        self.0.get().hash
     }
 
     pub(crate) fn json(&self) -> &str {
-        &self.0.json
+        &self.0.get().json
+    }
+
+    /// A stock of handles to this type, for a log that stamps it on many
+    /// events (`shared.rs`).
+    pub(crate) fn stock(&self) -> EventTypeStock {
+        EventTypeStock(Stock::new(self.0.clone()))
+    }
+}
+
+/// Hands out clones of one `EventType` without an atomic operation each.
+pub(crate) struct EventTypeStock(Stock<TypeInfo>);
+
+impl EventTypeStock {
+    #[inline]
+    pub(crate) fn take(&mut self) -> EventType {
+        EventType(self.0.take())
     }
 }
 
 impl PartialEq for EventType {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
+        Shared::ptr_eq(&self.0, &other.0) || self.0.get().name == other.0.get().name
     }
 }
 
@@ -73,12 +90,16 @@ impl Eq for EventType {}
 /// assert_eq!(Timestamp::from_secs(1e-05).to_string(), "1e-05");
 /// assert_eq!(Timestamp::from_int(10).to_string(), "10");
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Timestamp(TsRepr);
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 enum TsRepr {
     Float(f64),
+    /// A float made from whole microseconds: `micros / 1e6`, divided when
+    /// it is read (the clocks stamp events this way; dividing on every
+    /// publish cost more than the rest of the stamp).
+    Micros(i64),
     Int(i64),
     /// An integer beyond i64, kept as its decimal text (and its value).
     BigInt(Arc<(Box<str>, f64)>),
@@ -88,6 +109,19 @@ impl Timestamp {
     /// A float timestamp.
     pub fn from_secs(secs: f64) -> Timestamp {
         Timestamp(TsRepr::Float(secs))
+    }
+
+    /// The float `micros / 1e6` (correctly rounded, as Python's
+    /// `datetime.timestamp()` gives it), kept as the integer until read.
+    ///
+    /// ```
+    /// use tickcascade::Timestamp;
+    /// let t = Timestamp::from_micros(1_795_373_416_833_084);
+    /// assert_eq!(t.to_string(), "1795373416.833084");
+    /// assert_eq!(t, Timestamp::from_secs(1795373416.833084));
+    /// ```
+    pub fn from_micros(micros: i64) -> Timestamp {
+        Timestamp(TsRepr::Micros(micros))
     }
 
     /// An integer timestamp (written without a fraction).
@@ -104,6 +138,7 @@ impl Timestamp {
     pub fn as_f64(&self) -> f64 {
         match &self.0 {
             TsRepr::Float(v) => *v,
+            TsRepr::Micros(m) => *m as f64 / 1e6,
             TsRepr::BigInt(big) => big.1,
             TsRepr::Int(v) => *v as f64,
         }
@@ -119,8 +154,24 @@ impl Timestamp {
     pub(crate) fn push_json(&self, out: &mut String) {
         match &self.0 {
             TsRepr::Float(v) => write_float(out, *v, NonFinite::Json),
+            TsRepr::Micros(_) => write_float(out, self.as_f64(), NonFinite::Json),
             TsRepr::Int(v) => out.push_str(itoa::Buffer::new().format(*v)),
             TsRepr::BigInt(big) => out.push_str(&big.0),
+        }
+    }
+}
+
+/// Equal when both are floats of one value (however they were made), or
+/// both integers of one value.
+impl PartialEq for Timestamp {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (TsRepr::Int(a), TsRepr::Int(b)) => a == b,
+            (TsRepr::BigInt(a), TsRepr::BigInt(b)) => a == b,
+            (TsRepr::Float(_) | TsRepr::Micros(_), TsRepr::Float(_) | TsRepr::Micros(_)) => {
+                self.as_f64() == other.as_f64()
+            }
+            _ => false,
         }
     }
 }

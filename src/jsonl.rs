@@ -847,7 +847,7 @@ impl Loader {
             Parsed::Event(p) => p,
         };
         let type_index = self.log.intern_type(&p.event_type);
-        let kind = self.log.type_at(type_index).clone();
+        let kind = self.log.take_type(type_index);
         let id = match p.id {
             Some(id) => id,
             None => {

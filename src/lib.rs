@@ -12,9 +12,13 @@
 //!   event of the log, and its iterators.
 //! - `id`: `EventId` and Eventure's id algorithm.
 //! - `data`: event data text in shared append-only chunks (`DataArena`).
+//! - `shared`: `Shared`, a counted pointer like `Arc`, and `Stock`, which
+//!   hands out its handles without an atomic operation each.
 //! - `data_index`: per event, where its data text and top-level keys are,
 //!   in six bytes (`DataIndex`), for data queries that skip the events.
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
+//! - `prefault`: pages a growing log will write, populated ahead on a
+//!   background thread (Linux), so publishing takes fewer page faults.
 //! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
@@ -68,8 +72,10 @@ mod id;
 mod json;
 mod jsonl;
 mod log;
+mod prefault;
 mod query;
 pub mod replay;
+mod shared;
 pub mod sim;
 pub mod sweep;
 mod threads;

@@ -7,7 +7,7 @@
 
 use crate::data::DataArena;
 use crate::data_index::DataIndex;
-use crate::event::{Event, EventType, Timestamp};
+use crate::event::{Event, EventType, EventTypeStock, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::out::JsonBuf;
 use crate::json::ser::{DataError, not_text, write_canonical_keyed};
@@ -137,6 +137,12 @@ enum Origin {
     Outside,
 }
 
+/// Publishing has memory populated ahead (`prefault.rs`) every this many
+/// events, once a log holds `PREFAULT_FROM`: smaller logs never start the
+/// worker thread.
+const PREFAULT_WINDOW: u32 = 4096;
+const PREFAULT_FROM: u32 = 16 * 1024;
+
 /// "No position".
 const NONE: u32 = u32::MAX;
 
@@ -166,6 +172,8 @@ const UNLINKED: Links = Links {
 /// One interned type and where its events are.
 struct TypeSlot {
     kind: EventType,
+    /// Clones of `kind` for the events of this type.
+    stock: EventTypeStock,
     positions: Vec<u32>,
     /// This type's hash's slot in `Counters`.
     counter: u32,
@@ -244,6 +252,7 @@ impl TypeTable {
         self.by_name.insert(kind.as_str().into(), i);
         let counter = counters.slot(kind.hash());
         self.slots.push(TypeSlot {
+            stock: kind.stock(),
             kind,
             positions: Vec::new(),
             counter,
@@ -480,14 +489,14 @@ impl EventLog {
     #[inline]
     fn now(&mut self) -> Timestamp {
         match self.clock {
-            Clock::Wall => Timestamp::from_secs(self.wall.now_micros() as f64 / 1e6),
+            Clock::Wall => Timestamp::from_micros(self.wall.now_micros()),
             Clock::Steps {
                 start_micros,
                 step_micros,
             } => {
                 let n = self.events.len() as i64;
                 let micros = start_micros.saturating_add(n.saturating_mul(step_micros));
-                Timestamp::from_secs(micros as f64 / 1e6)
+                Timestamp::from_micros(micros)
             }
             Clock::Ticks {
                 start_micros,
@@ -497,7 +506,7 @@ impl EventLog {
                 let micros = start_micros
                     .saturating_add(self.current_tick.saturating_mul(tick_micros))
                     .saturating_add(self.added_this_tick.saturating_mul(step_micros));
-                Timestamp::from_secs(micros as f64 / 1e6)
+                Timestamp::from_micros(micros)
             }
         }
     }
@@ -553,13 +562,16 @@ impl EventLog {
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
+        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
+            self.prefault_ahead();
+        }
         let id = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
         let event = Event {
             tick,
             timestamp,
-            kind: self.types.slots[type_index as usize].kind.clone(),
+            kind: self.types.slots[type_index as usize].stock.take(),
             data,
             id,
             parent: parent.cloned(),
@@ -570,6 +582,20 @@ impl EventLog {
             self.append(event, type_index, Origin::Fresh { parent_at }),
             type_index,
         ))
+    }
+
+    /// Has the memory the next `2 * PREFAULT_WINDOW` published events will
+    /// write populated on another thread (see `prefault.rs`).
+    #[cold]
+    #[inline(never)]
+    fn prefault_ahead(&mut self) {
+        let n = PREFAULT_WINDOW as usize;
+        let mut request = crate::prefault::Request::default();
+        request.ahead(&mut self.events, n);
+        request.ahead(&mut self.links, n);
+        self.data_index.prefault_ahead(n, &mut request);
+        self.arena.prefault_ahead(&mut request);
+        request.send();
     }
 
     /// Copies canonical data text into this log's data storage.
@@ -588,7 +614,7 @@ impl EventLog {
     pub fn push(&mut self, event: Event) -> &Event {
         let type_index = self.types.intern_kind(&event.kind, &mut self.counters);
         let event = Event {
-            kind: self.types.slots[type_index as usize].kind.clone(),
+            kind: self.types.slots[type_index as usize].stock.take(),
             ..event
         };
         self.push_typed(event, type_index, TopKeys::UNKNOWN)
@@ -599,9 +625,11 @@ impl EventLog {
         self.types.intern_name(name, &mut self.counters)
     }
 
-    /// The interned type at `index` (from [`intern_type`](Self::intern_type)).
-    pub(crate) fn type_at(&self, index: u32) -> &EventType {
-        &self.types.slots[index as usize].kind
+    /// A handle to the interned type at `index`, for an event about to be
+    /// appended (no atomic operation: see `shared.rs`).
+    #[inline]
+    pub(crate) fn take_type(&mut self, index: u32) -> EventType {
+        self.types.slots[index as usize].stock.take()
     }
 
     /// `push` for an event whose type is this log's type `type_index`, and

@@ -43,8 +43,12 @@ struct Tsc {
     /// Where calibration started: (counter, micros); 0 before the first read.
     first: (u64, i64),
     base: (u64, i64),
-    /// Microseconds per counter tick; 0 until calibrated.
-    micros_per_tick: f64,
+    /// Microseconds per counter tick in 32.32 fixed point; 0 until
+    /// calibrated. (Integer arithmetic: the float conversions and multiply
+    /// were a long dependency chain on every event.)
+    micros_per_tick: u64,
+    /// Counter ticks between re-reads (below 2^32, so that a product with
+    /// `micros_per_tick`, below 2^32 too, fits in 64 bits).
     resync_ticks: u64,
 }
 
@@ -79,13 +83,23 @@ impl WallClock {
     #[cfg(target_arch = "x86_64")]
     #[inline]
     fn read(&mut self) -> i64 {
-        let t = &mut self.tsc;
+        let t = &self.tsc;
         let now = read_tsc();
-        if t.micros_per_tick > 0.0 {
-            let elapsed = now.wrapping_sub(t.base.0);
-            if elapsed < t.resync_ticks {
-                return t.base.1 + (elapsed as f64 * t.micros_per_tick) as i64;
-            }
+        let elapsed = now.wrapping_sub(t.base.0);
+        if elapsed < t.resync_ticks {
+            // Both factors are below 2^32 (see the fields).
+            return t.base.1 + ((elapsed * t.micros_per_tick) >> 32) as i64;
+        }
+        self.resync()
+    }
+
+    /// The system clock's reading, used to re-base or calibrate the counter.
+    #[cfg(target_arch = "x86_64")]
+    #[cold]
+    #[inline(never)]
+    fn resync(&mut self) -> i64 {
+        let t = &mut self.tsc;
+        if t.micros_per_tick > 0 {
             let micros = system_micros();
             t.base = (read_tsc(), micros);
             return micros;
@@ -99,7 +113,7 @@ impl WallClock {
             // A counter that ticks slower than 1 MHz or faster than 100 GHz
             // is not one to trust: stay on the system clock.
             if (1e-5..=1.0).contains(&rate) {
-                t.micros_per_tick = rate;
+                t.micros_per_tick = (rate * 4_294_967_296.0) as u64;
                 t.resync_ticks = (RESYNC_MICROS / rate) as u64;
                 t.base = (now, micros);
             } else {
