@@ -25,6 +25,19 @@ use std::ops::Range;
 /// The length of a text that is not in a run.
 const OUTSIDE: u16 = u16::MAX;
 
+/// The text of `len` bytes at `addr`.
+///
+/// # Safety
+/// `addr..addr + len` is the data text of one of the log's events (the
+/// module invariant says which addresses are).
+unsafe fn text_at<'a>(addr: usize, len: u16) -> &'a str {
+    // SAFETY: the caller's promise; data texts are UTF-8.
+    unsafe {
+        let bytes = std::slice::from_raw_parts(addr as *const u8, usize::from(len));
+        std::str::from_utf8_unchecked(bytes)
+    }
+}
+
 #[derive(Clone, Copy)]
 struct Run {
     /// The first event of the run.
@@ -89,6 +102,82 @@ impl DataIndex {
         positions: Range<usize>,
         mut f: impl FnMut(usize, Option<&str>, TopKeys),
     ) {
+        self.segments(positions, |first, mut addr, lens, keys| {
+            for (i, (&len, &keys)) in (first..).zip(lens.iter().zip(keys)) {
+                if len == OUTSIDE {
+                    f(i, None, keys);
+                    continue;
+                }
+                // SAFETY: by the module invariant, `addr..addr + len` is the
+                // text of the data of event `i`, a live, unchanging `&str`.
+                f(i, Some(unsafe { text_at(addr, len) }), keys);
+                addr += usize::from(len);
+            }
+        });
+    }
+
+    /// `scan` made for the usual data query, a top-level member whose whole
+    /// canonical spelling (`"KEY": "VALUE"`, a string value) is `spelling`:
+    /// `hit(i, found)` for each event of `positions`, where `found` says,
+    /// for an in-run text with known key offsets, whether it is an object
+    /// with `spelling` at one of them, and for any other event what
+    /// `other(i, text, keys)` says (`text` as in `scan`).
+    ///
+    /// Why a comparison at a key offset decides: keys are unique in
+    /// canonical text, a string ends at its first unescaped quote and the
+    /// spelling ends with the wanted string's, so a value that starts with
+    /// the wanted string is it. An offset past the last place the spelling
+    /// fits is compared there instead, which cannot match: an object's text
+    /// ends with `}`, the spelling with `"`. Unused offsets are 0, where an
+    /// object's `{` cannot start the spelling's `"`.
+    pub(crate) fn scan_spelling(
+        &self,
+        positions: Range<usize>,
+        spelling: &Spelling,
+        mut other: impl FnMut(usize, Option<&str>, TopKeys) -> bool,
+        mut hit: impl FnMut(usize, bool),
+    ) {
+        let (m, head, tail) = (spelling.len, spelling.head, spelling.tail);
+        self.segments(positions, |first, mut addr, lens, keys| {
+            for (i, (&len, &keys)) in (first..).zip(lens.iter().zip(keys)) {
+                if len == OUTSIDE {
+                    hit(i, other(i, None, keys));
+                    continue;
+                }
+                let n = usize::from(len);
+                match keys.offsets() {
+                    Some(offsets) if n >= m => {
+                        let last = addr + (n - m);
+                        // SAFETY: by the module invariant `addr..addr + n` is
+                        // the text of event i, live and unchanging; each read
+                        // is of 8 bytes from `p` or from `p + m - 8`, with `p`
+                        // in `addr..=last`, so it ends by `addr + n`.
+                        let word = |p: usize| unsafe { (p as *const u64).read_unaligned() };
+                        let found = offsets.iter().fold(false, |found, &o| {
+                            let p = (addr + usize::from(o)).min(last);
+                            found | ((word(p) == head) & (word(p + m - 8) == tail))
+                        });
+                        // SAFETY: as above; n >= m >= 8.
+                        let object = unsafe { *(addr as *const u8) } == b'{';
+                        hit(i, found & object);
+                    }
+                    Some(_) => hit(i, false), // shorter than the spelling
+                    // SAFETY: as in `scan`.
+                    None => hit(i, other(i, Some(unsafe { text_at(addr, len) }), keys)),
+                }
+                addr += n;
+            }
+        });
+    }
+
+    /// Calls `f(first, addr, lens, keys)` for each stretch of `positions`
+    /// within one run: `first` is the stretch's first position, `addr` the
+    /// address of its first in-run text, `lens` and `keys` its entries.
+    fn segments(
+        &self,
+        positions: Range<usize>,
+        mut f: impl FnMut(usize, usize, &[u16], &[TopKeys]),
+    ) {
         let end = positions.end.min(self.lens.len());
         let mut at = positions.start;
         if at >= end {
@@ -105,20 +194,7 @@ impl DataIndex {
             let stop = self.runs.get(run).map_or(end, |r| r.position.min(end));
             let lens = self.lens.get(at..stop).unwrap_or_default();
             let keys = self.top_keys.get(at..stop).unwrap_or_default();
-            for (i, (&len, &keys)) in (at..).zip(lens.iter().zip(keys)) {
-                if len == OUTSIDE {
-                    f(i, None, keys);
-                    continue;
-                }
-                // SAFETY: by the module invariant, `addr..addr + len` is the
-                // text of the data of event `i`, a live, unchanging `&str`.
-                let text = unsafe {
-                    let bytes = std::slice::from_raw_parts(addr as *const u8, usize::from(len));
-                    std::str::from_utf8_unchecked(bytes)
-                };
-                f(i, Some(text), keys);
-                addr += usize::from(len);
-            }
+            f(at, addr, lens, keys);
             at = stop;
             if let Some(r) = self.runs.get(run) {
                 addr = r.addr;
@@ -134,6 +210,42 @@ impl DataIndex {
             .filter(|&&len| len != OUTSIDE)
             .map(|&len| usize::from(len))
             .sum()
+    }
+}
+
+/// A byte string of 8 to 16 bytes as its first and last eight bytes (which
+/// overlap when it is shorter than 16), for comparisons in two loads.
+pub(crate) struct Spelling {
+    head: u64,
+    tail: u64,
+    len: usize,
+}
+
+impl Spelling {
+    pub(crate) fn new(bytes: &[u8]) -> Option<Spelling> {
+        let word = |b: &[u8]| b.first_chunk::<8>().map(|w| u64::from_le_bytes(*w));
+        let len = bytes.len();
+        if len > 16 {
+            return None;
+        }
+        Some(Spelling {
+            head: word(bytes)?,
+            tail: word(&bytes[len.checked_sub(8)?..])?,
+            len,
+        })
+    }
+
+    /// Whether these bytes are at `text[at..]`.
+    #[inline(always)]
+    pub(crate) fn starts_at(&self, text: &[u8], at: usize) -> bool {
+        let word = |b: Option<&[u8; 8]>| b.map(|w| u64::from_le_bytes(*w));
+        match text.get(at..at + self.len) {
+            Some(t) => {
+                (word(t.first_chunk::<8>()) == Some(self.head))
+                    & (word(t.last_chunk::<8>()) == Some(self.tail))
+            }
+            None => false,
+        }
     }
 }
 

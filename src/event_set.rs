@@ -257,6 +257,16 @@ impl<'w> SetBuilder<'w> {
         }
     }
 
+    /// Adds the event at `position` when `yes`, without a branch on it.
+    #[inline(always)]
+    pub(crate) fn insert_if(&mut self, position: usize, yes: bool) {
+        let at = position - self.base;
+        if let Some(w) = self.words.get_mut(at / 64) {
+            *w |= u64::from(yes) << (at % 64);
+            self.len += usize::from(yes);
+        }
+    }
+
     /// How many were added.
     pub(crate) fn len(&self) -> usize {
         self.len

@@ -1,6 +1,7 @@
 //! `EventQuery`: questions about a log, answered from its indexes, with
 //! Eventure's definitions (roots, cascades, Python equality on data).
 
+use crate::data_index::Spelling;
 use crate::event::Event;
 use crate::event_set::{EventSet, SetBuilder};
 use crate::id::EventId;
@@ -88,15 +89,23 @@ impl<'a> EventQuery<'a> {
         // `words[0]`; returns how many.
         let fill = |words: &mut [u64], range: std::ops::Range<usize>| {
             let mut set = SetBuilder::new(words, range.start);
-            index.scan(
-                range,
-                #[inline(always)]
-                |i, text, keys| {
-                    if filter.matches_text(text.unwrap_or_else(|| events[i].data_json()), keys) {
-                        set.insert(i);
-                    }
-                },
-            );
+            let test = |i: usize, text: Option<&str>, keys| {
+                filter.matches_text(text.unwrap_or_else(|| events[i].data_json()), keys)
+            };
+            match &filter.string_member {
+                Some(spelling) => {
+                    index.scan_spelling(range, spelling, test, |i, yes| set.insert_if(i, yes));
+                }
+                None => index.scan(
+                    range,
+                    #[inline(always)]
+                    |i, text, keys| {
+                        if test(i, text, keys) {
+                            set.insert(i);
+                        }
+                    },
+                ),
+            }
             set.len()
         };
         let n = events.len();
@@ -271,8 +280,11 @@ pub(crate) struct DataFilter {
     member: Box<[u8]>,
     /// `"KEY": "VALUE"` when the wanted value is a string and the whole
     /// spelling takes 8 to 16 bytes: one test of two words per key.
-    string_member: Option<Words>,
-    finder: memchr::memmem::Finder<'static>,
+    string_member: Option<Spelling>,
+    /// A searcher for `member`, made on first use: the scans with key
+    /// offsets never need it, and making the first one in a process costs
+    /// ~60 µs (CPU feature detection, slow in a VM).
+    finder: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
 }
 
 impl DataFilter {
@@ -282,11 +294,11 @@ impl DataFilter {
         let member = format!("\"{key_body}\": ");
         let string_member = wanted
             .starts_with('"')
-            .then(|| Words::new(format!("{member}{wanted}").as_bytes()))
+            .then(|| Spelling::new(format!("{member}{wanted}").as_bytes()))
             .flatten();
         DataFilter {
             string_member,
-            finder: memchr::memmem::Finder::new(member.as_bytes()).into_owned(),
+            finder: std::sync::OnceLock::new(),
             member: member.into_bytes().into_boxed_slice(),
             key_body,
             wanted: wanted.to_owned(),
@@ -368,7 +380,10 @@ impl DataFilter {
         }
         // Fast paths: the key is nowhere, or the object is flat (no nested
         // container) so the first occurrence is the top-level member.
-        let Some(at) = self.finder.find(bytes) else {
+        let finder = self
+            .finder
+            .get_or_init(|| memchr::memmem::Finder::new(&self.member).into_owned());
+        let Some(at) = finder.find(bytes) else {
             return false;
         };
         let flat = memchr::memchr2(b'{', b'[', &bytes[1..]).is_none();
@@ -391,42 +406,6 @@ impl DataFilter {
             }
         });
         hit
-    }
-}
-
-/// A byte string of 8 to 16 bytes as its first and last eight bytes (which
-/// overlap when it is shorter than 16), for comparisons in two loads.
-struct Words {
-    head: u64,
-    tail: u64,
-    len: usize,
-}
-
-impl Words {
-    fn new(bytes: &[u8]) -> Option<Words> {
-        let word = |b: &[u8]| b.first_chunk::<8>().map(|w| u64::from_le_bytes(*w));
-        let len = bytes.len();
-        if len > 16 {
-            return None;
-        }
-        Some(Words {
-            head: word(bytes)?,
-            tail: word(&bytes[len.checked_sub(8)?..])?,
-            len,
-        })
-    }
-
-    /// Whether these bytes are at `text[at..]`.
-    #[inline(always)]
-    fn starts_at(&self, text: &[u8], at: usize) -> bool {
-        let word = |b: Option<&[u8; 8]>| b.map(|w| u64::from_le_bytes(*w));
-        match text.get(at..at + self.len) {
-            Some(t) => {
-                (word(t.first_chunk::<8>()) == Some(self.head))
-                    & (word(t.last_chunk::<8>()) == Some(self.tail))
-            }
-            None => false,
-        }
     }
 }
 
