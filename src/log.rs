@@ -635,6 +635,10 @@ impl EventLog {
     /// `push` for an event whose type is this log's type `type_index`, and
     /// whose data's top-level keys are where `keys` says.
     pub(crate) fn push_typed(&mut self, event: Event, type_index: u32, keys: TopKeys) -> &Event {
+        let position = self.events.len() as u32;
+        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
+            self.prefault_ahead();
+        }
         self.data_index.push(&event.data, keys);
         if let Some((tick, hash, seq)) = event.id.parts() {
             let own = &self.types.slots[type_index as usize];
