@@ -1,7 +1,7 @@
 //! `Event`: one thing that happened at a tick, with its cause.
 //!
 //! Events are immutable and cheap to clone (the type, data and text ids are
-//! shared behind `Arc`s). Data is kept as canonical JSON text, the bytes
+//! shared behind counted pointers). Data is kept as canonical JSON text, the bytes
 //! Eventure writes for it, and decoded on demand with [`Event::data_as`].
 
 pub(crate) use crate::data::Data;

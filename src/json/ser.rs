@@ -427,10 +427,14 @@ impl<'s, 'o> Compound<'s, 'o> {
 
     #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
-        self.separator();
-        self.ser.key_here();
-        self.ser.out.push_json_str(key);
-        self.ser.out.push_ascii(b": ");
+        let first = std::mem::replace(&mut self.first, false);
+        let ser = &mut *self.ser;
+        if ser.depth == 1 {
+            // The key's opening quote comes after the separator, if any.
+            let quote = ser.out.len() + if first { 0 } else { 2 };
+            ser.top_keys.key_at(quote - ser.start);
+        }
+        ser.out.push_field(key, first);
         value.serialize(&mut *self.ser)
     }
 
