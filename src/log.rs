@@ -568,20 +568,21 @@ impl EventLog {
         let id = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
-        let event = Event {
+        let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
+        self.data_index.push(&data, keys);
+        // Built where it is stored, from values in registers: an event put
+        // together on the stack and then copied stalled on every 16 bytes
+        // (a wide load of narrower stores cannot be forwarded).
+        self.events.push(Event {
             tick,
             timestamp,
             kind: self.types.slots[type_index as usize].stock.take(),
             data,
             id,
             parent: parent.cloned(),
-        };
-        let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
-        self.data_index.push(&event.data, keys);
-        Ok((
-            self.append(event, type_index, Origin::Fresh { parent_at }),
-            type_index,
-        ))
+        });
+        self.index_last(type_index, Origin::Fresh { parent_at });
+        Ok((position as usize, type_index))
     }
 
     /// Has the memory the next `2 * PREFAULT_WINDOW` published events will
@@ -650,41 +651,47 @@ impl EventLog {
             let counter = self.counters.at(slot, hash, tick);
             counter.next = counter.next.max(seq.saturating_add(1));
         }
-        let position = self.append(event, type_index, Origin::Outside);
+        self.events.push(event);
+        let position = self.index_last(type_index, Origin::Outside);
         &self.events[position]
     }
 
-    /// Appends and indexes an event.
+    /// Indexes the event just pushed, the last one; returns its position.
     #[inline]
-    fn append(&mut self, event: Event, type_index: u32, origin: Origin) -> usize {
-        let position = self.events.len();
+    fn index_last(&mut self, type_index: u32, origin: Origin) -> usize {
+        let position = self.events.len() - 1;
         let pos32 = position as u32;
-        if let Some(last) = self.events.last() {
-            self.ticks_ordered &= last.tick <= event.tick;
+        let tick = self.events[position].tick;
+        if let Some(before) = position.checked_sub(1) {
+            self.ticks_ordered &= self.events[before].tick <= tick;
         }
         self.links.push(UNLINKED);
         self.types.slots[type_index as usize].positions.push(pos32);
         if let Some(live) = &mut self.live {
-            live.append(&event);
+            live.append(&self.events[position]);
         }
         let (first_holder, parent_at) = match origin {
             Origin::Fresh { parent_at } => (true, parent_at),
-            Origin::Outside => (self.register_id(&event.id, pos32, type_index), None),
+            Origin::Outside => {
+                let id = self.events[position].id.clone();
+                (self.register_id(&id, pos32, type_index), None)
+            }
         };
         if first_holder && !self.unresolved.is_empty() {
             // Children that named this id before any event held it.
-            if let Some(waiting) = self.unresolved.remove(&event.id) {
+            if let Some(waiting) = self.unresolved.remove(&self.events[position].id) {
                 for c in waiting {
                     self.link(c, pos32);
                 }
             }
         }
-        let parent = event.parent.clone();
-        self.events.push(event);
-        if let Some(parent) = parent {
-            match parent_at.or_else(|| self.position_of(&parent)) {
+        if let Some(parent) = &self.events[position].parent {
+            match parent_at.or_else(|| self.position_of(parent)) {
                 Some(q) => self.link(pos32, q as u32),
-                None => self.unresolved.entry(parent).or_default().push(pos32),
+                None => {
+                    let parent = parent.clone();
+                    self.unresolved.entry(parent).or_default().push(pos32);
+                }
             }
         }
         position
