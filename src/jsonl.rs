@@ -782,27 +782,23 @@ impl Loader {
         }
         let (front, back) = spans.split_at(spans.len() / 2);
         let allow_nan = self.options.allow_nan;
-        std::thread::scope(|s| {
-            let ahead =
-                crate::threads::spawn_scoped(s, move || ParsedAhead::parse(text, back, allow_nan));
-            for &(start, end) in front {
-                self.line(&text[start..end], true)?;
+        let (front_done, ahead) = crate::threads::join(
+            || {
+                front
+                    .iter()
+                    .try_for_each(|&(start, end)| self.line(&text[start..end], true))
+            },
+            || ParsedAhead::parse(text, back, allow_nan),
+        );
+        front_done?;
+        for (&(start, end), (parsed, data)) in back.iter().zip(ahead.lines) {
+            if self.stopped {
+                break;
             }
-            let ahead = match ahead.map(|t| t.join()) {
-                Some(Ok(ahead)) => ahead,
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                // No second thread to be had: parse the back half here.
-                None => ParsedAhead::parse(text, back, allow_nan),
-            };
-            for (&(start, end), (parsed, data)) in back.iter().zip(ahead.lines) {
-                if self.stopped {
-                    break;
-                }
-                let data = data.map_or("", |range| &ahead.data[range]);
-                self.accept(&text[start..end], parsed, data, true)?;
-            }
-            Ok(())
-        })
+            let data = data.map_or("", |range| &ahead.data[range]);
+            self.accept(&text[start..end], parsed, data, true)?;
+        }
+        Ok(())
     }
 
     /// The part of loading a line that needs the log: numbering, errors,

@@ -597,6 +597,8 @@ impl EventLog {
         self.data_index.prefault_ahead(n, &mut request);
         self.arena.prefault_ahead(&mut request);
         request.send();
+        // Large enough for queries and loads that split their work.
+        crate::threads::start_helper();
     }
 
     /// Copies canonical data text into this log's data storage.

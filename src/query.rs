@@ -118,18 +118,8 @@ impl<'a> EventQuery<'a> {
         // set so that each writes its own words.
         let half = n / 2 / 64 * 64;
         let (front, back) = bits.split_at_mut(half / 64);
-        let (in_front, in_back) = std::thread::scope(|s| {
-            // A thread the system refuses is not an error: this one scans
-            // the back half afterwards.
-            let back_thread = crate::threads::spawn_scoped(s, || fill(back, half..n));
-            let in_front = fill(front, 0..half);
-            match back_thread.map(|t| t.join()) {
-                Some(Ok(in_back)) => (in_front, Some(in_back)),
-                Some(Err(panic)) => std::panic::resume_unwind(panic),
-                None => (in_front, None),
-            }
-        });
-        let in_back = in_back.unwrap_or_else(|| fill(&mut bits[half / 64..], half..n));
+        let (in_front, in_back) =
+            crate::threads::join(|| fill(front, 0..half), || fill(back, half..n));
         let len = in_front + in_back;
         EventSet::from_bits(events, bits, len)
     }
