@@ -768,11 +768,13 @@ impl Loader {
     }
 
     /// Complete lines of one piece of input, in order: `spans` are their
-    /// byte ranges in `text`. Many lines are split in two: a second thread
-    /// parses the back half (parsing needs no log state) while this one
-    /// parses and appends the front half, then appends the back half's
-    /// results. Lines are numbered, checked and appended in input order
-    /// either way, so the log, the report and the first error are the same.
+    /// byte ranges in `text`. Many lines are split in two: the helper thread
+    /// (`threads::join`) parses the back three fifths (parsing needs no log
+    /// state) while this one parses and appends the front two fifths, then
+    /// appends the back's results (this side also appends, so it takes
+    /// fewer lines: 2/5 measured 3-4% faster than halves). Lines are
+    /// numbered, checked and appended in input order either way, so the
+    /// log, the report and the first error are the same.
     pub(crate) fn lines(&mut self, text: &[u8], spans: &[(usize, usize)]) -> Result<(), LoadError> {
         if spans.len() < PARSE_AHEAD_MIN_LINES || crate::threads::available() < 2 {
             for &(start, end) in spans {
@@ -780,7 +782,7 @@ impl Loader {
             }
             return Ok(());
         }
-        let (front, back) = spans.split_at(spans.len() / 2);
+        let (front, back) = spans.split_at(spans.len() * 2 / 5);
         let allow_nan = self.options.allow_nan;
         let (front_done, ahead) = crate::threads::join(
             || {
@@ -1188,8 +1190,8 @@ mod tests {
         read_log(text.as_bytes(), "t.jsonl", options).map(|(log, _)| log)
     }
 
-    /// 6,000 lines in Eventure's layout (one piece of input, so the back half
-    /// is parsed on a second thread), with `odd` lines put in at positions
+    /// 6,000 lines in Eventure's layout (one piece of input, so the back three fifths
+    /// are parsed on the helper thread), with `odd` lines put in at positions
     /// (at seq 100 of a tick, no parent names it).
     fn many_lines(odd: &[(usize, &str)]) -> String {
         let mut text = String::new();
