@@ -72,7 +72,10 @@ mod linux {
 
     /// Set when populating is not to be had here (no worker thread).
     static OFF: AtomicBool = AtomicBool::new(false);
-    static WORKER: OnceLock<Option<Mutex<Sender<Request>>>> = OnceLock::new();
+    /// The worker's channel, and the process that started it (a child made
+    /// by `fork` has the channel but not the thread: its requests would
+    /// only pile up).
+    static WORKER: OnceLock<Option<(Mutex<Sender<Request>>, u32)>> = OnceLock::new();
 
     pub(super) fn send(request: Request) {
         if request.len == 0 || OFF.load(Ordering::Relaxed) {
@@ -81,13 +84,14 @@ mod linux {
         let worker = WORKER.get_or_init(start);
         let sent = worker
             .as_ref()
-            .and_then(|tx| tx.lock().ok().map(|tx| tx.send(request).is_ok()));
+            .filter(|(_, pid)| *pid == std::process::id())
+            .and_then(|(tx, _)| tx.lock().ok().map(|tx| tx.send(request).is_ok()));
         if sent != Some(true) {
             OFF.store(true, Ordering::Relaxed);
         }
     }
 
-    fn start() -> Option<Mutex<Sender<Request>>> {
+    fn start() -> Option<(Mutex<Sender<Request>>, u32)> {
         if std::env::var_os("TICKCASCADE_PREFAULT").is_some_and(|v| v == "0") {
             return None;
         }
@@ -99,7 +103,7 @@ mod linux {
             .name("tickcascade-prefault".into())
             .spawn(move || work(rx))
             .ok()?;
-        Some(Mutex::new(tx))
+        Some((Mutex::new(tx), std::process::id()))
     }
 
     /// Whether this kernel knows MADV_POPULATE_WRITE (5.14 and later), tried

@@ -130,6 +130,9 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 
 struct Helper {
     jobs: Mutex<Sender<Job>>,
+    /// The process that started the helper: a child made by `fork` has
+    /// the channel but not the thread, and must not wait for it.
+    pid: u32,
     /// Taken while a job is on the helper: a second caller, or a job that
     /// joins again, runs both halves itself instead of waiting.
     busy: AtomicBool,
@@ -159,6 +162,7 @@ fn helper() -> Option<&'static Helper> {
                 .ok()?;
             Some(Helper {
                 jobs: Mutex::new(tx),
+                pid: std::process::id(),
                 busy: AtomicBool::new(false),
             })
         })
@@ -199,7 +203,7 @@ pub(crate) fn join<RA, RB: Send>(
     if REFUSED.with(std::cell::Cell::get) {
         return (a(), b());
     }
-    let Some(helper) = helper() else {
+    let Some(helper) = helper().filter(|h| h.pid == std::process::id()) else {
         return (a(), b());
     };
     if helper.busy.swap(true, Ordering::Acquire) {
