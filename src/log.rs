@@ -133,13 +133,14 @@ enum Origin {
     /// Made by `add_new`: its id is fresh and registered already; its
     /// parent's position, when the caller knew it (checked).
     Fresh { parent_at: Option<usize> },
-    /// From outside (loaded or pushed): its id is still to be registered.
-    Outside,
+    /// From outside (loaded or pushed): its id was registered as it came,
+    /// and this says whether it was the id's first holder.
+    Outside { first_holder: bool },
 }
 
-/// Publishing has memory populated ahead (`prefault.rs`) every this many
-/// events, once a log holds `PREFAULT_FROM`: smaller logs never start the
-/// worker thread.
+/// Appending (publishing or loading) has memory populated ahead
+/// (`prefault.rs`) every this many events, once a log holds
+/// `PREFAULT_FROM`: smaller logs never start the worker thread.
 const PREFAULT_WINDOW: u32 = 4096;
 const PREFAULT_FROM: u32 = 16 * 1024;
 
@@ -562,9 +563,7 @@ impl EventLog {
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
-        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
-            self.prefault_ahead();
-        }
+        self.prefault_now_and_then(position);
         let id = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
@@ -585,7 +584,16 @@ impl EventLog {
         Ok((position as usize, type_index))
     }
 
-    /// Has the memory the next `2 * PREFAULT_WINDOW` published events will
+    /// Every `PREFAULT_WINDOW` events from `PREFAULT_FROM` on, before the
+    /// one at `position` is appended: `prefault_ahead`.
+    #[inline(always)]
+    fn prefault_now_and_then(&mut self, position: u32) {
+        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
+            self.prefault_ahead();
+        }
+    }
+
+    /// Has the memory the next `2 * PREFAULT_WINDOW` appended events will
     /// write populated on another thread (see `prefault.rs`).
     #[cold]
     #[inline(never)]
@@ -639,9 +647,7 @@ impl EventLog {
     /// whose data's top-level keys are where `keys` says.
     pub(crate) fn push_typed(&mut self, event: Event, type_index: u32, keys: TopKeys) -> &Event {
         let position = self.events.len() as u32;
-        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
-            self.prefault_ahead();
-        }
+        self.prefault_now_and_then(position);
         self.data_index.push(&event.data, keys);
         if let Some((tick, hash, seq)) = event.id.parts() {
             let own = &self.types.slots[type_index as usize];
@@ -653,8 +659,9 @@ impl EventLog {
             let counter = self.counters.at(slot, hash, tick);
             counter.next = counter.next.max(seq.saturating_add(1));
         }
+        let first_holder = self.register_id(&event.id, position, type_index);
         self.events.push(event);
-        let position = self.index_last(type_index, Origin::Outside);
+        let position = self.index_last(type_index, Origin::Outside { first_holder });
         &self.events[position]
     }
 
@@ -674,10 +681,7 @@ impl EventLog {
         }
         let (first_holder, parent_at) = match origin {
             Origin::Fresh { parent_at } => (true, parent_at),
-            Origin::Outside => {
-                let id = self.events[position].id.clone();
-                (self.register_id(&id, pos32, type_index), None)
-            }
+            Origin::Outside { first_holder } => (first_holder, None),
         };
         if first_holder && !self.unresolved.is_empty() {
             // Children that named this id before any event held it.

@@ -194,7 +194,8 @@ impl Latch {
 /// Runs `a` on this thread and `b` on the helper thread at the same time,
 /// and returns both results. When the helper cannot be had (the system
 /// refused the thread, or it is running another caller's `b`), `b` runs
-/// here after `a`. A panic in either is resumed here, after both ended.
+/// here after `a` (and not at all if `a` panics). A panic in either is
+/// resumed here, after both ended.
 pub(crate) fn join<RA, RB: Send>(
     a: impl FnOnce() -> RA,
     b: impl FnOnce() -> RB + Send,
@@ -323,19 +324,27 @@ mod tests {
 
     #[test]
     fn a_panic_on_either_side_waits_for_the_other_and_comes_back_here() {
-        let finished = AtomicBool::new(false);
-        let r = catch_unwind(AssertUnwindSafe(|| {
-            join(
-                || panic!("front"),
-                || {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                    finished.store(true, Ordering::SeqCst);
-                },
-            )
-        }));
-        assert!(r.is_err());
-        // The back half ended before the front's panic left `join`.
-        assert!(finished.load(Ordering::SeqCst));
+        // Other tests may hold the helper, and then both halves run here
+        // (the back one not at all after the front panics); so: whenever
+        // the back half started, it ended before the panic left `join`.
+        for _ in 0..5 {
+            let (started, finished) = (AtomicBool::new(false), AtomicBool::new(false));
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                join(
+                    || panic!("front"),
+                    || {
+                        started.store(true, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                        finished.store(true, Ordering::SeqCst);
+                    },
+                )
+            }));
+            assert!(r.is_err());
+            assert_eq!(
+                started.load(Ordering::SeqCst),
+                finished.load(Ordering::SeqCst)
+            );
+        }
         let r = catch_unwind(|| join(|| 1, || -> u32 { panic!("back") }));
         assert!(r.is_err());
         // The helper survives a panicking job.
