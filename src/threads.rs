@@ -75,10 +75,9 @@ mod placement {
         let tid = TID.load(Ordering::Relaxed);
         // SAFETY: sched_getcpu has no preconditions.
         let here = unsafe { libc::sched_getcpu() };
-        if tid == 0
-            || here < 0
-            || (CPU.load(Ordering::Relaxed) >= 0 && CPU.load(Ordering::Relaxed) != here)
-        {
+        let kept_to = CPU.load(Ordering::Relaxed);
+        // Not started yet, no answer, or kept to another CPU already.
+        if tid == 0 || here < 0 || (kept_to >= 0 && kept_to != here) {
             return;
         }
         // SAFETY: `set` is a plain bit set filled by sched_getaffinity and
