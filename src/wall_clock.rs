@@ -43,12 +43,14 @@ struct Tsc {
     /// Where calibration started: (counter, micros); 0 before the first read.
     first: (u64, i64),
     base: (u64, i64),
-    /// Microseconds per counter tick in 32.32 fixed point; 0 until
-    /// calibrated. (Integer arithmetic: the float conversions and multiply
-    /// were a long dependency chain on every event.)
+    /// Microseconds per counter tick in 32.32 fixed point, at most 2^32
+    /// (a rate of at most 1 µs per tick); 0 until calibrated. (Integer
+    /// arithmetic: the float conversions and multiply were a long
+    /// dependency chain on every event.)
     micros_per_tick: u64,
-    /// Counter ticks between re-reads (below 2^32, so that a product with
-    /// `micros_per_tick`, below 2^32 too, fits in 64 bits).
+    /// Counter ticks between re-reads, at most 10^8 (< 2^27: a rate of at
+    /// least 10^-5 µs per tick), so that a product of an elapsed count
+    /// below it and `micros_per_tick` stays below 2^59.
     resync_ticks: u64,
 }
 
@@ -87,7 +89,7 @@ impl WallClock {
         let now = read_tsc();
         let elapsed = now.wrapping_sub(t.base.0);
         if elapsed < t.resync_ticks {
-            // Both factors are below 2^32 (see the fields).
+            // Below 2^27 times at most 2^32: no overflow (see the fields).
             return t.base.1 + ((elapsed * t.micros_per_tick) >> 32) as i64;
         }
         self.resync()
