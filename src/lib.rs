@@ -19,6 +19,8 @@
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
 //! - `prefault`: pages a growing log will write, populated ahead on a
 //!   background thread (Linux), so publishing takes fewer page faults.
+//! - `placement`: keeps the engine's two long-lived threads off the CPU of
+//!   the thread that wakes them.
 //! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
@@ -73,6 +75,7 @@ mod id;
 mod json;
 mod jsonl;
 mod log;
+mod placement;
 mod prefault;
 mod query;
 pub mod replay;

@@ -60,6 +60,7 @@ impl Request {
 #[cfg(target_os = "linux")]
 mod linux {
     use super::Request;
+    use crate::placement::Placement;
     use std::sync::Mutex;
     use std::sync::OnceLock;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,11 +79,16 @@ mod linux {
     /// only pile up).
     static WORKER: OnceLock<Option<(Mutex<Sender<Request>>, u32)>> = OnceLock::new();
 
+    /// Where the worker runs: kept off the appending thread's CPU before
+    /// each request (see `placement.rs`).
+    static PLACE: Placement = Placement::new();
+
     pub(super) fn send(request: Request) {
         if request.len == 0 || OFF.load(Ordering::Relaxed) {
             return;
         }
         let worker = WORKER.get_or_init(start);
+        PLACE.away_from_caller();
         let sent = worker
             .as_ref()
             .filter(|(_, pid)| *pid == std::process::id())
@@ -120,6 +126,7 @@ mod linux {
     }
 
     fn work(rx: Receiver<Request>) {
+        PLACE.register();
         while let Ok(request) = rx.recv() {
             for &(addr, len) in &request.ranges[..request.len] {
                 populate(addr, len);

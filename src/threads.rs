@@ -13,6 +13,7 @@
 //! after 500 µs; yielding made the parent wait instead). A parked thread
 //! wakes where it last ran, on the other CPU, within a few microseconds.
 
+use crate::placement::Placement;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Sender, channel};
@@ -50,66 +51,9 @@ fn affinity_count() -> Option<usize> {
     None
 }
 
-/// Where the helper runs: on a CPU other than its caller's. Woken on its
-/// caller's CPU, it took that CPU from its caller, and the halves ran one
-/// after the other (two first queries in five, measured); on another CPU it
-/// wakes idle, beside its caller. So before each job the helper is kept to
-/// one CPU that the caller is not on (one system call when it has to move;
-/// the caller is never moved or kept anywhere).
-#[cfg(target_os = "linux")]
-mod placement {
-    use std::sync::atomic::{AtomicI32, Ordering};
-
-    /// The helper's thread id, and the CPU it is kept to (-1: none yet).
-    static TID: AtomicI32 = AtomicI32::new(0);
-    static CPU: AtomicI32 = AtomicI32::new(-1);
-
-    /// Called by the helper thread when it starts.
-    pub(super) fn register_helper() {
-        // SAFETY: gettid has no preconditions.
-        TID.store(unsafe { libc::gettid() }, Ordering::Relaxed);
-    }
-
-    /// Before a job: moves the helper off the calling thread's CPU.
-    pub(super) fn away_from_caller() {
-        let tid = TID.load(Ordering::Relaxed);
-        // SAFETY: sched_getcpu has no preconditions.
-        let here = unsafe { libc::sched_getcpu() };
-        let kept_to = CPU.load(Ordering::Relaxed);
-        // Not started yet, no answer, or kept to another CPU already.
-        if tid == 0 || here < 0 || (kept_to >= 0 && kept_to != here) {
-            return;
-        }
-        // SAFETY: `set` is a plain bit set filled by sched_getaffinity and
-        // read and written only through the libc CPU_* helpers within its
-        // size; `tid` is the helper's, which runs for the whole process.
-        unsafe {
-            let size = std::mem::size_of::<libc::cpu_set_t>();
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            if libc::sched_getaffinity(0, size, &mut set) != 0 {
-                return;
-            }
-            let other = (0..libc::CPU_SETSIZE as usize)
-                .rev()
-                .find(|&c| c as i32 != here && libc::CPU_ISSET(c, &set));
-            let Some(other) = other else {
-                return;
-            };
-            let mut only: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(other, &mut only);
-            // Failing to is harmless: the helper stays where it was.
-            if libc::sched_setaffinity(tid, size, &only) == 0 {
-                CPU.store(other as i32, Ordering::Relaxed);
-            }
-        }
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-mod placement {
-    pub(super) fn register_helper() {}
-    pub(super) fn away_from_caller() {}
-}
+/// Where the helper runs: kept off its caller's CPU before each job (see
+/// `placement.rs`).
+static PLACE: Placement = Placement::new();
 
 /// Starts `f` on a scoped thread, or returns `None` if the system will not
 /// start one (then `f` has not run, and the caller does its work).
@@ -153,7 +97,7 @@ fn helper() -> Option<&'static Helper> {
             std::thread::Builder::new()
                 .name("tickcascade-helper".into())
                 .spawn(move || {
-                    placement::register_helper();
+                    PLACE.register();
                     while let Ok(job) = rx.recv() {
                         job();
                     }
@@ -255,7 +199,7 @@ pub(crate) fn join<RA, RB: Send>(
         }
     }
     let wait = Wait(&done, &helper.busy);
-    placement::away_from_caller();
+    PLACE.away_from_caller();
     let sent = helper
         .jobs
         .lock()
