@@ -438,7 +438,7 @@ impl<'s, 'o> Compound<'s, 'o> {
         value.serialize(&mut *self.ser)
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(self) -> Result {
         self.ser.depth -= 1;
         let out = &mut *self.ser.out;
@@ -546,7 +546,7 @@ impl ser::SerializeStruct for Compound<'_, '_> {
     fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result {
         self.field(key, value)
     }
-    #[inline]
+    #[inline(always)]
     fn end(self) -> Result {
         self.finish()
     }
