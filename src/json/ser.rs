@@ -242,7 +242,7 @@ impl<'s, 'o> ser::Serializer for &'s mut Ser<'o> {
     fn serialize_u32(self, v: u32) -> Result {
         self.serialize_u64(u64::from(v))
     }
-    #[inline]
+    #[inline(always)]
     fn serialize_u64(self, v: u64) -> Result {
         self.out.push_u64(v);
         Ok(())
