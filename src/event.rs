@@ -6,7 +6,7 @@
 
 pub(crate) use crate::data::Data;
 use crate::id::{EventId, IdHash};
-use crate::json::float::{NonFinite, write_float};
+use crate::json::float::{NonFinite, write_float, write_micros};
 use crate::json::ser::{DataError, write_canonical};
 use crate::shared::{Shared, Stock};
 use serde::{Deserialize, Serialize};
@@ -154,7 +154,7 @@ impl Timestamp {
     pub(crate) fn push_json(&self, out: &mut String) {
         match &self.0 {
             TsRepr::Float(v) => write_float(out, *v, NonFinite::Json),
-            TsRepr::Micros(_) => write_float(out, self.as_f64(), NonFinite::Json),
+            TsRepr::Micros(m) => write_micros(out, *m),
             TsRepr::Int(v) => out.push_str(itoa::Buffer::new().format(*v)),
             TsRepr::BigInt(big) => out.push_str(&big.0),
         }

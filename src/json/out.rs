@@ -420,7 +420,8 @@ mod tests {
             buf.push_ascii(b"[");
             buf.push_u64(v);
             buf.push_ascii(b"]");
-            proptest::prop_assert_eq!(buf.as_str(), Some(format!("[{v}]").as_str()));
+            let expected = format!("[{v}]");
+            proptest::prop_assert_eq!(buf.as_str(), Some(expected.as_str()));
         }
 
         #[test]
