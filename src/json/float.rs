@@ -32,19 +32,21 @@ pub(crate) fn write_micros<W: TextOut + ?Sized>(out: &mut W, micros: i64) {
     }
     let (secs, frac) = (micros / 1_000_000, micros % 1_000_000);
     out.push_str(itoa::Buffer::new().format(secs));
-    let mut digits = [b'.', b'0', b'0', b'0', b'0', b'0', b'0'];
-    let mut f = frac;
-    for d in digits[1..].iter_mut().rev() {
-        *d = b'0' + (f % 10) as u8;
-        f /= 10;
+    if frac == 0 {
+        // At least one fraction digit, as Python writes `1.0`.
+        return out.push_str(".0");
     }
-    // At least one fraction digit ("1.0"), no trailing zeros after it.
-    let keep = 2 + digits[2..]
-        .iter()
-        .rposition(|&d| d != b'0')
-        .map_or(0, |i| i + 1);
-    // The digits are ASCII.
-    out.push_str(std::str::from_utf8(&digits[..keep]).unwrap_or(".0"));
+    // The fraction's six digits without the trailing zeros.
+    let (mut f, mut width) = (frac, 6);
+    while f % 10 == 0 {
+        f /= 10;
+        width -= 1;
+    }
+    out.push('.');
+    let mut buf = itoa::Buffer::new();
+    let digits = buf.format(f);
+    out.push_str("00000".get(..width - digits.len()).unwrap_or(""));
+    out.push_str(digits);
 }
 
 /// Appends `repr(v)` to `out`.
