@@ -4,7 +4,7 @@
 //! zeroes the page and maps it (1.5 to 2 µs each in the VMs this was measured
 //! on). Publishing 125k events writes about 18 MB of fresh pages, and those
 //! faults were a quarter of its time. So, on Linux, a log that has grown past
-//! 16k events hands the ranges it is about to write (every 4,096 appends:
+//! 4,096 events hands the ranges it is about to write (every 4,096 appends:
 //! the next 8,192 events' stretch of its event, link and data-index vectors,
 //! and three spare data chunks) to one background thread, which asks the
 //! kernel to populate them (`madvise(MADV_POPULATE_WRITE)`: the fault
