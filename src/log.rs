@@ -558,7 +558,7 @@ impl EventLog {
     ) -> Result<(usize, u32), DataError> {
         self.scratch.clear();
         let keys = write_canonical_keyed(data, &mut self.scratch)?;
-        let data = match self.arena.push_ascii(self.scratch.bytes()) {
+        let data = match self.arena.push_written(&self.scratch) {
             Some(data) => data,
             None => self.arena.push(self.scratch.as_str().ok_or_else(not_text)?),
         };

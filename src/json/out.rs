@@ -81,6 +81,13 @@ impl JsonBuf {
         &self.bytes[..self.len]
     }
 
+    /// The written bytes followed by whatever the buffer holds past them
+    /// (for copies of a fixed size: see `DataArena::push_written`); starts
+    /// with `bytes()`.
+    pub(crate) fn padded(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The bytes written in `range` (for comparing keys).
     pub(crate) fn slice(&self, start: usize, end: usize) -> &[u8] {
         &self.bytes[start.min(self.len)..end.min(self.len)]
