@@ -296,7 +296,7 @@ impl Event {
     ) -> Result<Option<T>, serde_json::Error> {
         let key_body = crate::json::escape::json_str_body(key);
         match crate::json::tokens::member_value(self.data.as_str(), &key_body) {
-            Some(value) => serde_json::from_str(value).map(Some),
+            Some(value) => crate::json::de::from_value_text(value).map(Some),
             None => Ok(None),
         }
     }

@@ -2,9 +2,10 @@
 //! exact bytes Python's `json.dumps` produces for the value. Loading
 //! canonicalizes once (`scan`), publishing serializes straight into it
 //! (`ser`), saving copies it, and the printers and queries read it on
-//! demand (`tokens`, `pyfmt`, `tree`). `top_keys` records where an object's
+//! demand (`tokens`, `de`, `pyfmt`, `tree`). `top_keys` records where an object's
 //! top-level keys are, for data queries.
 
+pub(crate) mod de;
 pub(crate) mod escape;
 pub(crate) mod float;
 pub(crate) mod out;
