@@ -127,6 +127,14 @@ pub(crate) struct DataArena {
 /// ~36 bytes of data takes two or three.
 const SPARES: usize = 3;
 
+/// True when no byte of `block` has its top bit set (whole words at a time).
+#[inline(always)]
+fn is_ascii_block(block: &[u8; PADDED]) -> bool {
+    let word = |i: usize| u64::from_le_bytes(*block[i..].first_chunk::<8>().unwrap_or(&[0x80; 8]));
+    let any = (0..PADDED).step_by(8).fold(0, |acc, i| acc | word(i));
+    any & 0x8080_8080_8080_8080 == 0
+}
+
 impl DataArena {
     /// Copies `text` into the arena.
     #[inline]
@@ -142,15 +150,16 @@ impl DataArena {
     #[inline]
     pub(crate) fn push_written(&mut self, buf: &JsonBuf) -> Option<Data> {
         let bytes = buf.bytes();
-        if !bytes.is_ascii() {
-            return None;
-        }
         let n = bytes.len();
         // `padded` starts with `bytes` (JsonBuf's contract).
         let block = buf.padded().first_chunk::<PADDED>();
         if let (Some(block), Some(chunk)) = (block, &mut self.chunk)
             && n <= PADDED
             && chunk.get().cap - self.used >= PADDED
+            // The whole block ASCII, so the text is (what follows the text
+            // in the buffer is old ASCII output too, nearly always; if not,
+            // the exact check below decides).
+            && is_ascii_block(block)
         {
             // SAFETY: `used + PADDED <= cap`, and bytes at and above `used`
             // belong to no handle yet (module invariant); the source is a
@@ -172,7 +181,7 @@ impl DataArena {
             self.used += n;
             return Some(data);
         }
-        Some(self.push_utf8(bytes))
+        bytes.is_ascii().then(|| self.push_utf8(bytes))
     }
 
     /// Copies `text`, which is UTF-8 (the callers above check it), into
@@ -263,10 +272,28 @@ mod tests {
         buf.clear();
         TextOut::push_str(&mut buf, "\"é\"");
         assert!(arena.push_written(&buf).is_none());
+        // Non-ASCII bytes left in the buffer past a short ASCII text: the
+        // block check fails, the exact one keeps the text.
+        buf.clear();
+        TextOut::push_str(&mut buf, "1");
+        let one = arena.push_written(&buf).expect("ASCII");
+        assert_eq!(one.as_str(), "1");
         assert!(kept.iter().all(|(d, t)| d.as_str() == t));
         assert!(
             kept.first().map(|(d, _)| d.chunk_addr()) != kept.last().map(|(d, _)| d.chunk_addr())
         );
+    }
+
+    #[test]
+    fn a_block_is_ascii_unless_some_byte_has_its_top_bit_set() {
+        let mut block = [b'a'; PADDED];
+        assert!(is_ascii_block(&block));
+        for i in 0..PADDED {
+            block[i] = 0x80;
+            assert!(!is_ascii_block(&block), "{i}");
+            block[i] = 0x7f;
+            assert!(is_ascii_block(&block), "{i}");
+        }
     }
 
     #[test]

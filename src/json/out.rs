@@ -77,6 +77,7 @@ impl JsonBuf {
     }
 
     /// The bytes written so far.
+    #[inline]
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes[..self.len]
     }
@@ -84,6 +85,7 @@ impl JsonBuf {
     /// The written bytes followed by whatever the buffer holds past them
     /// (for copies of a fixed size: see `DataArena::push_written`); starts
     /// with `bytes()`.
+    #[inline]
     pub(crate) fn padded(&self) -> &[u8] {
         &self.bytes
     }
