@@ -200,7 +200,7 @@ struct TypeTable {
 }
 
 impl TypeTable {
-    #[inline]
+    #[inline(always)]
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
         let key = (name.as_ptr() as usize, name.len());
         let home = (((key.0 ^ key.1) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
@@ -215,10 +215,17 @@ impl TypeTable {
                 return i;
             }
         }
+        self.intern_missed(name, counters, home)
+    }
+
+    /// `intern` for a name not among the recent ones: looked up by text and
+    /// made recent.
+    #[inline(never)]
+    fn intern_missed(&mut self, name: &str, counters: &mut Counters, home: usize) -> u32 {
         let i = self.intern_name(name, counters);
         let victim = (home + self.recent_turn % 4) % RECENT;
         self.recent_turn = self.recent_turn.wrapping_add(1);
-        self.recent[victim] = (key.0, key.1, i);
+        self.recent[victim] = (name.as_ptr() as usize, name.len(), i);
         i
     }
 
@@ -517,7 +524,7 @@ impl EventLog {
     /// A fresh id for an event of type `type_index` about to be appended
     /// at `position`, registered as held there. Fresh ids are unique: the
     /// counter is past every id of the shape seen.
-    #[inline]
+    #[inline(always)]
     fn next_id(&mut self, tick: i64, type_index: u32, position: u32) -> EventId {
         let slot = &self.types.slots[type_index as usize];
         let (counter, hash) = (slot.counter, slot.kind.hash());
@@ -668,7 +675,7 @@ impl EventLog {
     }
 
     /// Indexes the event just pushed, the last one; returns its position.
-    #[inline]
+    #[inline(always)]
     fn index_last(&mut self, type_index: u32, origin: Origin) -> usize {
         let position = self.events.len() - 1;
         let pos32 = position as u32;
