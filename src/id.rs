@@ -96,14 +96,21 @@ const _: () = assert!(std::mem::size_of::<EventId>() == 16);
 const _: () = assert!(std::mem::size_of::<Option<EventId>>() == 16);
 
 impl EventId {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn generated(tick: i64, hash: IdHash, seq: u64) -> EventId {
         match (i32::try_from(tick), u32::try_from(seq)) {
             (Ok(tick), Ok(seq)) => EventId(Repr::Parts { tick, seq, hash }),
-            _ => EventId(Repr::Text(Arc::new(
-                format!("{tick}-{}-{seq}", hash.as_str()).into(),
-            ))),
+            _ => EventId::generated_as_text(tick, hash, seq),
         }
+    }
+
+    /// `generated` for a tick or sequence number too wide for the parts.
+    #[cold]
+    #[inline(never)]
+    fn generated_as_text(tick: i64, hash: IdHash, seq: u64) -> EventId {
+        EventId(Repr::Text(Arc::new(
+            format!("{tick}-{}-{seq}", hash.as_str()).into(),
+        )))
     }
 
     /// A JSON string at the start of `b` (on its opening quote) holding an
