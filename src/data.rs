@@ -19,7 +19,7 @@ use std::ptr::NonNull;
 /// Size of a shared chunk; texts above a quarter of it get their own.
 const CHUNK_BYTES: usize = 64 * 1024;
 const SHARED_MAX: usize = CHUNK_BYTES / 4;
-/// Texts up to this long are copied as one block by `push_ascii_padded`.
+/// Texts up to this long are copied as one block by `push_written`.
 const PADDED: usize = 64;
 
 /// One allocation of data text.
@@ -142,11 +142,13 @@ impl DataArena {
         self.push_utf8(text.as_bytes())
     }
 
-    /// `push_ascii` for what the serializer wrote into `buf`: a short text
-    /// is copied as one fixed-size block from the buffer (the text, then
-    /// whatever follows it there), not through `memcpy` with its length (a
-    /// call and ~20 instructions per event). What is copied past the text
-    /// lands where the next text will be written.
+    /// Copies what the serializer wrote into `buf` into the arena if it is
+    /// ASCII (what the serializer writes: checking that is cheaper than
+    /// checking UTF-8); `None` if it is not. A short text is copied as one
+    /// fixed-size block from the buffer (the text, then whatever follows it
+    /// there), not through `memcpy` with its length (a call and ~20
+    /// instructions per event). What is copied past the text lands where
+    /// the next text will be written.
     #[inline]
     pub(crate) fn push_written(&mut self, buf: &JsonBuf) -> Option<Data> {
         let bytes = buf.bytes();

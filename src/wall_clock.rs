@@ -163,8 +163,9 @@ mod tests {
         while start.elapsed().as_micros() < 300 {
             clock.now_micros();
         }
+        // (Whether it has settled yet depends on scheduling: a read delayed
+        // past 2 ms settles it early, so that is not asserted.)
         assert!(clock.tsc.micros_per_tick > 0);
-        assert!(!clock.tsc.settled);
         // Re-based at 100, 150, 225, ... µs: the first re-base past 2 ms
         // comes before 3 ms.
         while start.elapsed().as_micros() < 3_500 {

@@ -31,7 +31,8 @@ use super::scan::plain_flags;
 /// A growable text buffer with cheap small appends.
 #[derive(Default)]
 pub(crate) struct JsonBuf {
-    /// Written bytes, then zeros up to the end.
+    /// Written bytes, then what earlier writes left there (zeros where
+    /// nothing was written yet): `clear` only resets `len`.
     bytes: Vec<u8>,
     len: usize,
     /// Struct field names met lately, spelled as written (see `push_field`).
@@ -198,10 +199,10 @@ impl JsonBuf {
         self.push_field_slow(name, first, set);
     }
 
-    #[inline(never)]
     /// Writes the name the general way and, when it can be, keeps its
     /// spelling in the first way of `set`, the one there before moving to
     /// the second (the older of the two leaves).
+    #[inline(never)]
     fn push_field_slow(&mut self, name: &'static str, first: bool, set: usize) {
         if !first {
             self.push_ascii(b", ");

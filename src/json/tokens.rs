@@ -2,7 +2,10 @@
 //!
 //! Canonical text is trusted: it was validated when it was made, so this
 //! only splits it into tokens. Separators (`, ` and `: `) are skipped; a
-//! consumer that needs them tracks position itself.
+//! consumer that needs them tracks position itself. `member_value` finds
+//! one member of an object by walking the bytes instead.
+
+use super::scan::same_bytes;
 
 /// One token of canonical JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,8 +113,6 @@ pub(crate) fn for_each_member<'a>(text: &'a str, mut f: impl FnMut(&'a str, &'a 
 /// ~350 instructions; `event.data_get` is Eventure's `event.data[key]`, on
 /// the hot path of handlers.) Text that is not canonical gives `None`, or
 /// some member, never a panic.
-use super::scan::same_bytes;
-
 pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str> {
     let b = text.as_bytes();
     if b.first() != Some(&b'{') {
