@@ -57,6 +57,24 @@ struct FieldSpelling {
 /// The longest spelling a slot holds (names of up to 18 bytes), copied whole.
 const SPELLING_COPY: usize = 24;
 
+/// `0..1000` in decimal: the digits in the low bytes (first digit lowest),
+/// their count in the top byte.
+static SMALL_DECIMALS: [u32; 1000] = small_decimals();
+
+const fn small_decimals() -> [u32; 1000] {
+    let mut table = [0u32; 1000];
+    let mut v = 0;
+    while v < 1000 {
+        let n = 1 + (v >= 10) as u32 + (v >= 100) as u32;
+        let digits = (b'0' as u32 + v / 100)
+            | ((b'0' as u32 + v / 10 % 10) << 8)
+            | ((b'0' as u32 + v % 10) << 16);
+        table[v as usize] = (digits >> (8 * (3 - n))) | (n << 24);
+        v += 1;
+    }
+    table
+}
+
 impl JsonBuf {
     pub(crate) fn clear(&mut self) {
         self.len = 0;
@@ -126,23 +144,17 @@ impl JsonBuf {
     }
 
     /// Appends `v` in decimal. Below 1000 (most numbers in event data)
-    /// without a branch on the length: three digits put together in a word,
-    /// shifted past the leading zeros, stored as four bytes (what lands past
-    /// the end is zeros).
+    /// from a table: one load gives the digits and their count, stored as
+    /// four bytes (what lands past the end is the count byte, which the
+    /// next write covers or `len` leaves out).
     #[inline(always)]
     pub(crate) fn push_u64(&mut self, v: u64) {
-        if v >= 1000 {
+        let Some(&entry) = SMALL_DECIMALS.get(v as usize) else {
             return self.push_u64_long(v);
-        }
-        let v = v as u32;
-        let n = 1 + usize::from(v >= 10) + usize::from(v >= 100);
-        let digits = (b'0' as u32 + v / 100)
-            | (b'0' as u32 + v / 10 % 10) << 8
-            | (b'0' as u32 + v % 10) << 16;
-        let word = digits >> (8 * (3 - n));
+        };
         if let Some(room) = self.room(4).first_chunk_mut::<4>() {
-            *room = word.to_le_bytes();
-            self.len += n;
+            *room = entry.to_le_bytes();
+            self.len += (entry >> 24) as usize;
         }
     }
 
