@@ -156,13 +156,23 @@ impl<S> Subscriptions<S> {
 
     /// The handlers for `event_type` (whose index in the log's type table
     /// is `type_index`, if known), in dispatch order.
+    #[inline(always)]
     fn plan(&self, event_type: &str, type_index: Option<u32>) -> Rc<[u32]> {
+        if let Some(i) = type_index
+            && let Some(Some(plan)) = self.plans.borrow().get(i as usize)
+        {
+            return plan.clone();
+        }
+        self.plan_missed(event_type, type_index)
+    }
+
+    /// `plan` for a type with no plan cached (or not in the log's table).
+    #[cold]
+    #[inline(never)]
+    fn plan_missed(&self, event_type: &str, type_index: Option<u32>) -> Rc<[u32]> {
         let Some(i) = type_index.map(|i| i as usize) else {
             return self.compute_plan(event_type).into();
         };
-        if let Some(Some(plan)) = self.plans.borrow().get(i) {
-            return plan.clone();
-        }
         let plan: Rc<[u32]> = self.compute_plan(event_type).into();
         let mut plans = self.plans.borrow_mut();
         if plans.len() <= i {
@@ -376,17 +386,19 @@ fn dispatch_at<S>(
         .map(|(_, t)| t)
         .or_else(|| log.type_index(event.event_type()));
     let plan = subs.plan(event.event_type(), type_index);
+    // One context for all the handlers: nothing in it changes between them
+    // (built per handler, its eight words were stored again for each call).
+    let mut ctx = Context {
+        log,
+        state,
+        subs,
+        current: event,
+        current_at: logged.map(|(p, _)| p),
+        depth,
+        max_depth,
+    };
     for &h in plan.iter() {
         if let Some(handler) = &subs.handlers[h as usize] {
-            let mut ctx = Context {
-                log: &mut *log,
-                state: &mut *state,
-                subs,
-                current: event,
-                current_at: logged.map(|(p, _)| p),
-                depth,
-                max_depth,
-            };
             handler(&mut ctx, event);
         }
     }
