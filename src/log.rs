@@ -558,6 +558,7 @@ impl EventLog {
     /// dispatches from them). `parent_at`: where the parent is, when the
     /// caller knows (the bus does for a child of the event it dispatches);
     /// it is checked against the id before it is used.
+    #[inline]
     pub(crate) fn add_new<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
