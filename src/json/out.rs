@@ -145,7 +145,7 @@ impl JsonBuf {
 
     /// Appends `v` in decimal. Below 1000 (most numbers in event data)
     /// from a table: one load gives the digits and their count, stored as
-    /// four bytes (what lands past the end is the count byte, which the
+    /// four bytes (past the digits land zeros and the count byte, which the
     /// next write covers or `len` leaves out).
     #[inline(always)]
     pub(crate) fn push_u64(&mut self, v: u64) {
