@@ -79,6 +79,12 @@ impl DataIndex {
         self.top_keys.push(keys);
     }
 
+    /// Room for `n` more events.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.lens.reserve(n);
+        self.top_keys.reserve(n);
+    }
+
     /// Room for `2 * n` more events, populated ahead (`prefault.rs`).
     pub(crate) fn prefault_ahead(&mut self, n: usize, request: &mut crate::prefault::Request) {
         request.ahead(&mut self.lens, n);

@@ -527,19 +527,19 @@ impl EventLog {
     /// at `position`, registered as held there. Fresh ids are unique: the
     /// counter is past every id of the shape seen.
     #[inline(always)]
-    fn next_id(&mut self, tick: i64, type_index: u32, position: u32) -> EventId {
+    fn next_id(&mut self, tick: i64, type_index: u32, position: u32) -> (IdHash, u64) {
         let slot = &self.types.slots[type_index as usize];
         let (counter, hash) = (slot.counter, slot.kind.hash());
         let counter = self.counters.at(counter, hash, tick);
         let seq = counter.next;
         counter.next = seq.saturating_add(1);
-        let id = EventId::generated(tick, hash, seq);
         if seq == counter.dense.len() as u64 + 1 {
             counter.dense.push(position);
         } else {
-            self.irregular_ids.insert(id.clone(), position);
+            self.irregular_ids
+                .insert(EventId::generated(tick, hash, seq), position);
         }
-        id
+        (hash, seq)
     }
 
     /// Logs a new event at the current tick, stamped by the clock, with a
@@ -576,22 +576,29 @@ impl EventLog {
         let tick = self.current_tick;
         let position = self.events.len() as u32;
         self.prefault_now_and_then(position);
-        let id = self.next_id(tick, type_index, position);
+        let (hash, seq) = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
         self.data_index.push(&data, keys);
-        // Built where it is stored, from values in registers: an event put
-        // together on the stack and then copied stalled on every 16 bytes
-        // (a wide load of narrower stores cannot be forwarded).
-        self.events.push(Event {
-            tick,
-            timestamp,
-            kind: self.types.slots[type_index as usize].stock.take(),
-            data,
-            id,
-            parent: parent.cloned(),
-        });
+        // Written where it is stored, field by field: an event put together
+        // on the stack and then copied stalled (a 16-byte load of narrower
+        // stores cannot be forwarded; it waits for them to reach the cache).
+        let kind = self.types.slots[type_index as usize].stock.take();
+        let parent = parent.cloned();
+        self.events.reserve(1);
+        let slot = self.events.spare_capacity_mut()[0].as_mut_ptr();
+        // SAFETY: `slot` is the vector's first spare element, valid for
+        // writes; every field is written before the length covers it.
+        unsafe {
+            (&raw mut (*slot).tick).write(tick);
+            (&raw mut (*slot).timestamp).write(timestamp);
+            (&raw mut (*slot).kind).write(kind);
+            (&raw mut (*slot).data).write(data);
+            (&raw mut (*slot).id).write(EventId::generated(tick, hash, seq));
+            (&raw mut (*slot).parent).write(parent);
+            self.events.set_len(position as usize + 1);
+        }
         self.index_last(type_index, Origin::Fresh { parent_at });
         Ok((position as usize, type_index))
     }
@@ -600,9 +607,27 @@ impl EventLog {
     /// one at `position` is appended: `prefault_ahead`.
     #[inline(always)]
     fn prefault_now_and_then(&mut self, position: u32) {
-        if position.is_multiple_of(PREFAULT_WINDOW) && position >= PREFAULT_FROM {
-            self.prefault_ahead();
+        if position.is_multiple_of(PREFAULT_WINDOW) {
+            if position >= PREFAULT_FROM {
+                self.prefault_ahead();
+            } else {
+                self.reserve_first_window();
+            }
         }
+    }
+
+    /// Room for the first `PREFAULT_WINDOW` events' entries, reserved
+    /// before the first is appended. Grown from empty by doubling, the
+    /// vectors were copied eight or nine times each, and every copy wrote
+    /// fresh pages (a quarter of a cold publish's page faults). Reserving
+    /// costs address space only: pages are populated as they are written.
+    #[cold]
+    #[inline(never)]
+    fn reserve_first_window(&mut self) {
+        let n = PREFAULT_WINDOW as usize;
+        self.events.reserve(n);
+        self.links.reserve(n);
+        self.data_index.reserve(n);
     }
 
     /// Has the memory the next `2 * PREFAULT_WINDOW` appended events will

@@ -24,37 +24,46 @@ impl TopKeys {
 }
 
 /// Collects key offsets as a writer or checker meets top-level keys.
+///
+/// The offsets are kept packed in one word, as `TopKeys` holds them: set
+/// byte by byte and then read as a word, they stalled the read (a load
+/// wider than the stores it reads cannot be forwarded from them), once per
+/// published event.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct TopKeysBuilder {
-    offsets: [u8; 4],
-    count: u8,
-    overflow: bool,
+    offsets: u32,
+    /// Where the next offset goes (8 bits per key); past 32 when the
+    /// offsets cannot describe the value.
+    shift: u32,
 }
+
+/// `TopKeysBuilder::shift` once it has given up.
+const GAVE_UP: u32 = 40;
 
 impl TopKeysBuilder {
     /// A top-level key's opening quote is at `offset` in the value's text.
     #[inline(always)]
     pub(crate) fn key_at(&mut self, offset: usize) {
-        let i = usize::from(self.count);
         // Offsets 1 to 254 fit (0 ends the list, 255s mean unknown).
-        if i < 4 && offset.wrapping_sub(1) < 254 {
-            self.offsets[i] = offset as u8;
-            self.count += 1;
+        if self.shift < 32 && offset.wrapping_sub(1) < 254 {
+            self.offsets |= (offset as u32) << self.shift;
+            self.shift += 8;
         } else {
-            self.overflow = true;
+            self.shift = GAVE_UP;
         }
     }
 
     /// The value's shape is not one the offsets describe.
     pub(crate) fn give_up(&mut self) {
-        self.overflow = true;
+        self.shift = GAVE_UP;
     }
 
+    #[inline]
     pub(crate) fn finish(self) -> TopKeys {
-        if self.overflow {
+        if self.shift > 32 {
             TopKeys::UNKNOWN
         } else {
-            TopKeys(u32::from_le_bytes(self.offsets))
+            TopKeys(self.offsets)
         }
     }
 }
