@@ -77,11 +77,23 @@ impl Repr {
     /// and stalled until they reached the cache (10-15% of a publish).
     #[inline(always)]
     fn parts(tick: i32, hash: IdHash, seq: u32) -> Repr {
-        let [b0, b1, b2, b3] = hash.bytes;
-        let low = u64::from_ne_bytes([0, b0, b1, b2, b3, hash.len, 0, 0]);
-        let [t0, t1, t2, t3] = tick.to_ne_bytes();
-        let [s0, s1, s2, s3] = seq.to_ne_bytes();
-        let high = u64::from_ne_bytes([t0, t1, t2, t3, s0, s1, s2, s3]);
+        // The words' bytes in memory order: tag 0, the letters, their count,
+        // two zeros; then tick and seq, each in the target's byte order.
+        let (low, high) = if cfg!(target_endian = "little") {
+            // The same, with shifts (the byte-array spelling compiled to a
+            // dozen masks and ORs).
+            let letters = u64::from(u32::from_le_bytes(hash.bytes));
+            let low = letters << 8 | u64::from(hash.len) << 40;
+            (low, u64::from(tick as u32) | u64::from(seq) << 32)
+        } else {
+            let [b0, b1, b2, b3] = hash.bytes;
+            let [t0, t1, t2, t3] = tick.to_ne_bytes();
+            let [s0, s1, s2, s3] = seq.to_ne_bytes();
+            (
+                u64::from_ne_bytes([0, b0, b1, b2, b3, hash.len, 0, 0]),
+                u64::from_ne_bytes([t0, t1, t2, t3, s0, s1, s2, s3]),
+            )
+        };
         // SAFETY: `Repr` is `repr(u8)`: tag 0 (`Parts`) in byte 0, then the
         // `repr(C)` `IdHash` in bytes 1-5, padding in 6-7, `tick` in 8-11
         // and `seq` in 12-15 (the asserts below check the size and

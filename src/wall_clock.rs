@@ -65,6 +65,7 @@ struct Tsc {
 }
 
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
 fn read_tsc() -> u64 {
     // SAFETY: RDTSC exists on every x86-64 CPU and has no preconditions.
     #[allow(unused_unsafe)]

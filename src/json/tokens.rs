@@ -123,12 +123,21 @@ pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str>
         if b.get(at) != Some(&b'"') {
             return None;
         }
-        let key_end = string_end(b, at + 1)?;
-        let value_start = key_end + 3;
-        let value_end = value_end(b, value_start)?;
-        if same_bytes(&b[at + 1..key_end], key_body.as_bytes()) {
-            return text.get(value_start..value_end);
-        }
+        // The key is tested where it would be before its end is searched
+        // for: canonical text spells a key one way, so the body followed by
+        // its closing quote is that key (its end cannot be inside an escape:
+        // a body never ends on the first byte of one).
+        let key_end = at + 1 + key_body.len();
+        let key_end = if b.get(key_end) == Some(&b'"')
+            && b.get(at + 1..key_end)
+                .is_some_and(|k| same_bytes(k, key_body.as_bytes()))
+        {
+            let value_start = key_end + 3;
+            return text.get(value_start..value_end(b, value_start)?);
+        } else {
+            string_end(b, at + 1)?
+        };
+        let value_end = value_end(b, key_end + 3)?;
         if b.get(value_end) != Some(&b',') {
             return None;
         }

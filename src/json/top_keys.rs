@@ -31,9 +31,11 @@ impl TopKeys {
 /// published event.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct TopKeysBuilder {
-    offsets: u32,
-    /// Where the next offset goes (8 bits per key); past 32 when the
-    /// offsets cannot describe the value.
+    /// Offsets, 8 bits each from bit 0 (the fifth and later land above bit
+    /// 32, or nowhere, and are not kept); 255 stands for an offset that does not fit (0 or >= 255).
+    offsets: u64,
+    /// Eight times the keys met; past 32 when the offsets cannot describe
+    /// the value.
     shift: u32,
 }
 
@@ -42,15 +44,16 @@ const GAVE_UP: u32 = 40;
 
 impl TopKeysBuilder {
     /// A top-level key's opening quote is at `offset` in the value's text.
+    /// No branch: what does not fit is found by `finish`.
     #[inline(always)]
     pub(crate) fn key_at(&mut self, offset: usize) {
-        // Offsets 1 to 254 fit (0 ends the list, 255s mean unknown).
-        if self.shift < 32 && offset.wrapping_sub(1) < 254 {
-            self.offsets |= (offset as u32) << self.shift;
-            self.shift += 8;
+        let byte = if offset.wrapping_sub(1) < 254 {
+            offset as u64
         } else {
-            self.shift = GAVE_UP;
-        }
+            255
+        };
+        self.offsets |= byte.wrapping_shl(self.shift);
+        self.shift = self.shift.saturating_add(8);
     }
 
     /// The value's shape is not one the offsets describe.
@@ -60,10 +63,15 @@ impl TopKeysBuilder {
 
     #[inline]
     pub(crate) fn finish(self) -> TopKeys {
-        if self.shift > 32 {
+        let offsets = self.offsets as u32;
+        // Offsets 1 to 254 fit (0 ends the list, 255s mean unknown); a byte
+        // of 255 is an offset that did not.
+        // (A byte of 255 is a zero byte of `!offsets`: the usual test.)
+        let has_255 = (!offsets).wrapping_sub(0x0101_0101) & offsets & 0x8080_8080 != 0;
+        if self.shift > 32 || has_255 {
             TopKeys::UNKNOWN
         } else {
-            TopKeys(self.offsets)
+            TopKeys(offsets)
         }
     }
 }
@@ -87,5 +95,40 @@ mod tests {
         b.key_at(255);
         assert_eq!(b.finish(), TopKeys::UNKNOWN);
         assert_eq!(TopKeysBuilder::default().finish().offsets(), Some([0; 4]));
+        let mut b = TopKeysBuilder::default();
+        b.key_at(0);
+        assert_eq!(b.finish(), TopKeys::UNKNOWN);
+        let mut b = TopKeysBuilder::default();
+        for o in [1, 2, 3, 254] {
+            b.key_at(o);
+        }
+        assert_eq!(b.finish().offsets(), Some([1, 2, 3, 254]));
+        let mut b = TopKeysBuilder::default();
+        for o in 1..100 {
+            b.key_at(o);
+        }
+        assert_eq!(b.finish(), TopKeys::UNKNOWN);
+        let mut b = TopKeysBuilder::default();
+        b.give_up();
+        b.key_at(1);
+        assert_eq!(b.finish(), TopKeys::UNKNOWN);
+    }
+
+    #[test]
+    fn finds_an_offset_that_did_not_fit_among_any_others() {
+        for at in 0..4 {
+            for other in [1, 127, 128, 200, 254] {
+                let mut b = TopKeysBuilder::default();
+                for k in 0..4 {
+                    b.key_at(if k == at { 300 } else { other });
+                }
+                assert_eq!(b.finish(), TopKeys::UNKNOWN, "at {at}, others {other}");
+                let mut b = TopKeysBuilder::default();
+                for _ in 0..4 {
+                    b.key_at(other);
+                }
+                assert_eq!(b.finish().offsets(), Some([other as u8; 4]));
+            }
+        }
     }
 }
