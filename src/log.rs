@@ -585,7 +585,6 @@ impl EventLog {
         // on the stack and then copied stalled (a 16-byte load of narrower
         // stores cannot be forwarded; it waits for them to reach the cache).
         let kind = self.types.slots[type_index as usize].stock.take();
-        let parent = parent.cloned();
         self.events.reserve(1);
         let slot = self.events.spare_capacity_mut()[0].as_mut_ptr();
         // SAFETY: `slot` is the vector's first spare element, valid for
@@ -596,7 +595,12 @@ impl EventLog {
             (&raw mut (*slot).kind).write(kind);
             (&raw mut (*slot).data).write(data);
             (&raw mut (*slot).id).write(EventId::generated(tick, hash, seq));
-            (&raw mut (*slot).parent).write(parent);
+            // Either case written whole (a root's `None` as a constant).
+            let parent_field = &raw mut (*slot).parent;
+            match parent {
+                Some(p) => parent_field.write(Some(p.clone())),
+                None => parent_field.write(None),
+            }
             self.events.set_len(position as usize + 1);
         }
         self.index_last(type_index, Origin::Fresh { parent_at });
