@@ -127,16 +127,15 @@ pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str>
         // for: canonical text spells a key one way, so the body followed by
         // its closing quote is that key (its end cannot be inside an escape:
         // a body never ends on the first byte of one).
-        let key_end = at + 1 + key_body.len();
-        let key_end = if b.get(key_end) == Some(&b'"')
-            && b.get(at + 1..key_end)
+        let wanted_end = at + 1 + key_body.len();
+        if b.get(wanted_end) == Some(&b'"')
+            && b.get(at + 1..wanted_end)
                 .is_some_and(|k| same_bytes(k, key_body.as_bytes()))
         {
-            let value_start = key_end + 3;
+            let value_start = wanted_end + 3;
             return text.get(value_start..value_end(b, value_start)?);
-        } else {
-            string_end(b, at + 1)?
-        };
+        }
+        let key_end = string_end(b, at + 1)?;
         let value_end = value_end(b, key_end + 3)?;
         if b.get(value_end) != Some(&b',') {
             return None;
@@ -240,6 +239,12 @@ mod tests {
         assert_eq!(member_value("[1]", "a"), None);
         assert_eq!(member_value("{}", "a"), None);
         assert_eq!(member_value(r#"{"a": "x\\\"}", "b": 1}"#, "b"), Some("1"));
+        // Keys that start with the wanted one, or with an escape of it.
+        assert_eq!(
+            member_value(r#"{"ab": 1, "a\"": 2, "a": 3}"#, "a"),
+            Some("3")
+        );
+        assert_eq!(member_value(r#"{"a\\\"": 1, "a\\": 2}"#, r"a\\"), Some("2"));
         assert_eq!(
             member_value(r#"{"s": "}", "t": [{"u": "]"}], "v": -1.5e-05}"#, "v"),
             Some("-1.5e-05")

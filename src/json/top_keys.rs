@@ -32,7 +32,8 @@ impl TopKeys {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct TopKeysBuilder {
     /// Offsets, 8 bits each from bit 0 (the fifth and later land above bit
-    /// 32, or nowhere, and are not kept); 255 stands for an offset that does not fit (0 or >= 255).
+    /// 32, or nowhere, and are not kept); 255 stands for an offset that
+    /// does not fit (0, or 255 and above).
     offsets: u64,
     /// Eight times the keys met; past 32 when the offsets cannot describe
     /// the value.
@@ -64,9 +65,8 @@ impl TopKeysBuilder {
     #[inline]
     pub(crate) fn finish(self) -> TopKeys {
         let offsets = self.offsets as u32;
-        // Offsets 1 to 254 fit (0 ends the list, 255s mean unknown); a byte
-        // of 255 is an offset that did not.
-        // (A byte of 255 is a zero byte of `!offsets`: the usual test.)
+        // A byte of 255 is an offset that did not fit (found as a zero byte
+        // of `!offsets`, the usual word test).
         let has_255 = (!offsets).wrapping_sub(0x0101_0101) & offsets & 0x8080_8080 != 0;
         if self.shift > 32 || has_255 {
             TopKeys::UNKNOWN
@@ -123,12 +123,14 @@ mod tests {
                     b.key_at(if k == at { 300 } else { other });
                 }
                 assert_eq!(b.finish(), TopKeys::UNKNOWN, "at {at}, others {other}");
-                let mut b = TopKeysBuilder::default();
-                for _ in 0..4 {
-                    b.key_at(other);
-                }
-                assert_eq!(b.finish().offsets(), Some([other as u8; 4]));
             }
+        }
+        for other in [1, 127, 128, 200, 254] {
+            let mut b = TopKeysBuilder::default();
+            for _ in 0..4 {
+                b.key_at(other);
+            }
+            assert_eq!(b.finish().offsets(), Some([other as u8; 4]));
         }
     }
 }
