@@ -161,8 +161,8 @@ def main():
                 for ext, body in ((".jsonl", text), (".want", want), (".got", got + r.stderr.decode())):
                     with open(stem + ext, "w", encoding="utf-8") as f:
                         f.write(body)
-                print(f"case {case}: `{' '.join(cli_args[:-1] if cli_args[0] != 'show' else cli_args[:1])}`"
-                      f" differs (exit {r.returncode}); see {stem}.*", file=sys.stderr)
+                print(f"case {case}: `tickcascade {' '.join(cli_args)}` differs"
+                      f" (exit {r.returncode}); see {stem}.*", file=sys.stderr)
                 return 1
     print(f"seed {args.seed}: {args.cases} logs, {compared} outputs, all equal to Eventure's")
     return 0
