@@ -6,7 +6,8 @@ after changing the loader, the printers or the saver:
     cargo build --release
     .venv/bin/python scripts/differential_check.py [--seed 1] [--cases 200]
 
-Each case is a log of 1-40 lines Eventure can load: ticks that go back,
+Each case is a log of 1-40 lines Eventure can load (two in five hold object
+data only, so that data queries run): ticks that go back,
 generated and free-form ids, duplicate ids, unknown parents, parents on later
 lines, cycles, and data of every JSON kind (non-ASCII and escaped strings,
 integers past 2^64, floats of every magnitude, -0.0, nesting); a few end in a
@@ -18,6 +19,14 @@ torn line or lack a required key. For each case:
   query --roots    == get_root_events(), in log order (the CLI's order)
   show LOG ID      == print_event_details(), for an id one event holds,
                       where Eventure can print it (it raises on non-object data)
+  cascade --root ID == print_single_cascade(), for the same event
+  query --cascade-of ID == get_cascade_events() of the id's first holder,
+                      in log order
+  query --tick N   == get_events_at_tick(N), in log order
+  query --data K=V == get_events_by_data(K, V), in log order, for a key some
+                      event's data holds and its value or a value Python's ==
+                      may find equal (1 == 1.0 == True, 2**53 + 1 != 2.0**53);
+                      skipped where Eventure raises (list or string data)
 
 A mismatch is written to --out (the log, what Eventure printed, what the CLI
 printed) and the script exits 1. Cases Eventure cannot load or print
@@ -54,8 +63,16 @@ def value(rng, depth=0):
     return rng.choice(STRS)
 
 
+def object_value(rng):
+    keys = STRS + ["k%d" % i for i in range(5)]
+    return {rng.choice(keys): value(rng, 1) for _ in range(rng.randint(1, 4))}
+
+
 def make_log(rng, n):
     lines, ids, tick = [], [], 0
+    # Some logs hold objects only: Eventure's get_events_by_data raises on
+    # any other data (`key in 5`), so only these exercise data queries.
+    objects_only = rng.random() < 0.4
     for i in range(n):
         r = rng.random()
         if r < 0.1:
@@ -78,7 +95,8 @@ def make_log(rng, n):
         if rng.random() < 0.3:
             ts = 1795391000 + i * 0.000001 * rng.randint(0, 3)
         lines.append(json.dumps({"tick": tick, "timestamp": ts, "type": rng.choice(TYPES),
-                                 "data": value(rng), "event_id": eid, "parent_id": parent}))
+                                 "data": object_value(rng) if objects_only else value(rng),
+                                 "event_id": eid, "parent_id": parent}))
         ids.append(eid)
     text = "\n".join(lines) + "\n"
     r = rng.random()
@@ -120,13 +138,57 @@ def expectations(rng, path, scratch):
     at = {id(e): i for i, e in enumerate(log.events)}
     roots = sorted(q.get_root_events(), key=lambda e: at[id(e)])
     checks.append((["query", "--roots", "--format", "ids", path], "".join(e.id + "\n" for e in roots)))
+    def ids_in_log_order(events):
+        return "".join(e.id + "\n" for e in sorted(events, key=lambda e: at[id(e)]))
+
     pick = rng.choice(log.events)
     if sum(e.id == pick.id for e in log.events) == 1:
         try:
             checks.append((["show", path, pick.id], capture(q.print_event_details, pick)))
         except Exception:
             pass
+        try:
+            checks.append((["cascade", "--root", pick.id, path],
+                           capture(q.print_single_cascade, pick)))
+        except (RecursionError, Exception):
+            pass
+    # The cascade of an id's first holder (the CLI's choice), in log order.
+    first = next(e for e in log.events if e.id == pick.id)
+    checks.append((["query", "--cascade-of", pick.id, "--format", "ids", path],
+                   ids_in_log_order(q.get_cascade_events(first))))
+    tick = rng.choice(log.events).tick
+    checks.append((["query", "--tick", str(tick), "--format", "ids", path],
+                   ids_in_log_order(q.get_events_at_tick(tick))))
+    # A data query on a key some event has, for its value or a value equal
+    # or almost equal under Python's == (1 == 1.0 == True, 2**53 + 1 != 2.0**53).
+    holders = [e for e in log.events if isinstance(e.data, dict) and e.data]
+    if holders:
+        e = rng.choice(holders)
+        key = rng.choice(list(e.data))
+        want = data_probe(rng, e.data[key])
+        try:
+            hits = q.get_events_by_data(key, want)
+        except Exception:
+            hits = None  # Eventure raises on list or string data holding the key
+        if hits is not None:
+            arg = json.dumps(want, ensure_ascii=False)
+            checks.append((["query", "--data", f"{key}={arg}", "--format", "ids", path],
+                           ids_in_log_order(hits)))
     return checks
+
+
+def data_probe(rng, v):
+    """The value itself, or one that Python's == may or may not find equal."""
+    r = rng.random()
+    if r < 0.5 or isinstance(v, (dict, list, str)) or v is None:
+        return v
+    if isinstance(v, bool):
+        return rng.choice([int(v), float(v)])
+    if isinstance(v, int):
+        return rng.choice([float(v), v + 1, bool(v) if v in (0, 1) else v])
+    if isinstance(v, float):
+        return rng.choice([int(v) if v.is_integer() and abs(v) < 1e300 else v, v * (1 + 2**-52)])
+    return v
 
 
 def main():
