@@ -25,7 +25,7 @@
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
 //! - `threads`: the extra threads the engine starts: `join`'s helper, kept for
-//!   the process (the halves of large scans and loads), and the sweep's
+//!   the process (the shared pieces of large scans, the halves of loads), and the sweep's
 //!   workers; never failing: a refused thread's work is done by the caller.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.

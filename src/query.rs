@@ -114,13 +114,18 @@ impl<'a> EventQuery<'a> {
             let len = fill(&mut bits, 0..n);
             return EventSet::from_bits(events, bits, len);
         }
-        // Large logs: two halves on two threads, split at a word of the
-        // set so that each writes its own words.
-        let half = n / 2 / 64 * 64;
-        let (front, back) = bits.split_at_mut(half / 64);
-        let (in_front, in_back) =
-            crate::threads::join(|| fill(front, 0..half), || fill(back, half..n));
-        let len = in_front + in_back;
+        // Large logs: pieces of the set's words, taken in turn by this
+        // thread and the helper, each piece's hits counted where it ran.
+        let mut pieces: Vec<(&mut [u64], usize, usize)> = bits
+            .chunks_mut(SCAN_PIECE_WORDS)
+            .enumerate()
+            .map(|(k, words)| (words, k * SCAN_PIECE_WORDS * 64, 0))
+            .collect();
+        crate::threads::for_each_shared(&mut pieces, |(words, start, hits)| {
+            let end = (*start + words.len() * 64).min(n);
+            *hits = fill(words, *start..end);
+        });
+        let len = pieces.iter().map(|p| p.2).sum();
         EventSet::from_bits(events, bits, len)
     }
 
@@ -259,6 +264,9 @@ impl<'a> EventQuery<'a> {
 
 /// From this many events on, data scans use a second thread.
 const PARALLEL_SCAN_MIN: usize = 32 * 1024;
+/// Words of the answer set per piece of a shared scan: 4,096 events,
+/// ≈30 µs of work.
+const SCAN_PIECE_WORDS: usize = 64;
 
 /// "Data key equals value" with Eventure's equality, ready to test events.
 pub(crate) struct DataFilter {
@@ -582,7 +590,7 @@ mod tests {
     }
 
     #[test]
-    fn a_large_log_scanned_in_two_halves_answers_in_log_order() {
+    fn a_large_log_scanned_in_shared_pieces_answers_in_log_order() {
         let mut log = EventLog::new();
         let n = PARALLEL_SCAN_MIN * 2 + 17;
         for i in 0..n {
