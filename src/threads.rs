@@ -205,7 +205,8 @@ pub(crate) fn join<RA, RB: Send>(
     let job: Job = unsafe { std::mem::transmute::<Box<dyn FnOnce() + Send + '_>, Job>(job) };
     /// After `a`, however it ends: takes `b` back unless the helper has it
     /// (then waits for the helper to be through with it), and frees the
-    /// helper for the next caller. Holds `b` when it was taken back.
+    /// helper for the next caller. `finish` returns `b` when it was taken
+    /// back; on unwinding, the drop drops it unrun.
     struct Wait<'l, B, RB> {
         call: &'l Call<B, RB>,
         busy: &'l AtomicBool,
