@@ -332,7 +332,8 @@ fn publish_at<'l, S, T: Serialize + ?Sized>(
         });
     }
     let (position, type_index) = log.add_new(event_type, data, parent, parent_at)?;
-    let event = LoggedEvent::new(log, position);
+    // A handle of its own (the log stays mutable for the handlers).
+    let event = log.events()[position].clone();
     let at = Some((position, type_index));
     if depth > 1 {
         // Nested publishes recurse: the stack grows on the heap as needed.
@@ -345,36 +346,6 @@ fn publish_at<'l, S, T: Serialize + ?Sized>(
         dispatch_at(log, state, subs, depth, max_depth, &event, at);
     }
     Ok(&log.events()[position])
-}
-
-/// A logged event seen while the log grows: a bitwise copy of the log's
-/// own `Event` that shares its `Arc`s without counting them, so dispatching
-/// costs no atomic operations (they stall on every pending store).
-///
-/// Sound because the log keeps the original alive and unchanged for as long
-/// as the copy exists: the copy lives only in `publish_at`, which holds the
-/// log borrowed, and the log never removes, replaces or mutates an event
-/// (it is append-only; growing its vector moves the original's bytes, not
-/// the shared data they point to). The copy is never dropped, so no count
-/// is released; a panicking handler leaks nothing but the copy itself.
-struct LoggedEvent(std::mem::ManuallyDrop<Event>);
-
-impl LoggedEvent {
-    fn new(log: &EventLog, position: usize) -> LoggedEvent {
-        let original: &Event = &log.events()[position];
-        // SAFETY: see the type's comment; `original` is a valid, aligned
-        // `Event`, and the copy is never dropped or mutated.
-        LoggedEvent(std::mem::ManuallyDrop::new(unsafe {
-            std::ptr::read(original)
-        }))
-    }
-}
-
-impl std::ops::Deref for LoggedEvent {
-    type Target = Event;
-    fn deref(&self) -> &Event {
-        &self.0
-    }
 }
 
 fn dispatch_at<S>(

@@ -4,11 +4,10 @@
 //! shared behind counted pointers). Data is kept as canonical JSON text, the bytes
 //! Eventure writes for it, and decoded on demand with [`Event::data_as`].
 
-pub(crate) use crate::data::Data;
+pub(crate) use crate::arena::Data;
 use crate::id::{EventId, IdHash};
 use crate::json::float::{NonFinite, write_float, write_micros};
 use crate::json::ser::{DataError, write_canonical};
-use crate::shared::{Shared, Stock};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::Arc;
@@ -30,14 +29,14 @@ struct TypeInfo {
 /// assert_eq!(t.as_str(), "combat.attack");
 /// ```
 #[derive(Clone, Debug)]
-pub struct EventType(Shared<TypeInfo>);
+pub struct EventType(Arc<TypeInfo>);
 
 impl EventType {
     /// Interns nothing by itself: an `EventLog` keeps one per distinct name.
     pub fn new(name: &str) -> EventType {
         let mut json = String::with_capacity(name.len() + 2);
         crate::json::escape::write_json_str(&mut json, name);
-        EventType(Shared::new(TypeInfo {
+        EventType(Arc::new(TypeInfo {
             name: name.into(),
             hash: IdHash::of_type(name),
             json: json.into(),
@@ -46,37 +45,21 @@ impl EventType {
 
     /// The type name.
     pub fn as_str(&self) -> &str {
-        &self.0.get().name
+        &self.0.name
     }
 
     pub(crate) fn hash(&self) -> IdHash {
-        self.0.get().hash
+        self.0.hash
     }
 
     pub(crate) fn json(&self) -> &str {
-        &self.0.get().json
-    }
-
-    /// A stock of handles to this type, for a log that stamps it on many
-    /// events (`shared.rs`).
-    pub(crate) fn stock(&self) -> EventTypeStock {
-        EventTypeStock(Stock::new(self.0.clone()))
-    }
-}
-
-/// Hands out clones of one `EventType` without an atomic operation each.
-pub(crate) struct EventTypeStock(Stock<TypeInfo>);
-
-impl EventTypeStock {
-    #[inline]
-    pub(crate) fn take(&mut self) -> EventType {
-        EventType(self.0.take())
+        &self.0.json
     }
 }
 
 impl PartialEq for EventType {
     fn eq(&self, other: &Self) -> bool {
-        Shared::ptr_eq(&self.0, &other.0) || self.0.get().name == other.0.get().name
+        Arc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
     }
 }
 

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 /// The letters part of a generated id: up to four of `A`–`F`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-#[repr(C)]
 pub(crate) struct IdHash {
     bytes: [u8; 4],
     len: u8,
@@ -56,68 +55,24 @@ impl IdHash {
     }
 }
 
-/// The layout is fixed (`repr(u8)`: the tag in byte 0, then the variant's
-/// fields in order) so that `Repr::parts` can make one from two words.
-#[derive(PartialEq, Eq, Debug)]
-#[repr(u8)]
+/// An id: the parts of a generated one, or any other text.
+#[derive(Clone, PartialEq, Eq, Debug)]
 enum Repr {
     /// `{tick}-{hash}-{seq}`, in the one spelling that formats back to itself,
-    /// when tick and seq fit in 32 bits (16 bytes in all: the tag, the hash's
-    /// five bytes, two of padding, tick, seq).
-    #[allow(dead_code, reason = "made by `Repr::parts`, from two words")]
-    Parts { hash: IdHash, tick: i32, seq: u32 } = 0,
+    /// when tick and seq fit in 32 bits (16 bytes in all).
+    Parts { hash: IdHash, tick: i32, seq: u32 },
     /// Any other id text (behind a thin pointer, so the enum stays 16 bytes).
-    Text(Arc<Box<str>>) = 1,
+    Text(Arc<Box<str>>),
 }
 
 impl Repr {
-    /// `Parts` made as two whole words. Written field by field, an id was
-    /// stored in five pieces; copying it into the log then read them back
-    /// as one 16-byte load, which cannot be forwarded from narrower stores
-    /// and stalled until they reached the cache (10-15% of a publish).
-    #[inline(always)]
+    #[inline]
     fn parts(tick: i32, hash: IdHash, seq: u32) -> Repr {
-        // The words' bytes in memory order: tag 0, the letters, their count,
-        // two zeros; then tick and seq, each in the target's byte order.
-        let (low, high) = if cfg!(target_endian = "little") {
-            // The same, with shifts (the byte-array spelling compiled to a
-            // dozen masks and ORs).
-            let letters = u64::from(u32::from_le_bytes(hash.bytes));
-            let low = letters << 8 | u64::from(hash.len) << 40;
-            (low, u64::from(tick as u32) | u64::from(seq) << 32)
-        } else {
-            let [b0, b1, b2, b3] = hash.bytes;
-            let [t0, t1, t2, t3] = tick.to_ne_bytes();
-            let [s0, s1, s2, s3] = seq.to_ne_bytes();
-            (
-                u64::from_ne_bytes([0, b0, b1, b2, b3, hash.len, 0, 0]),
-                u64::from_ne_bytes([t0, t1, t2, t3, s0, s1, s2, s3]),
-            )
-        };
-        // SAFETY: `Repr` is `repr(u8)`: tag 0 (`Parts`) in byte 0, then the
-        // `repr(C)` `IdHash` in bytes 1-5, padding in 6-7, `tick` in 8-11
-        // and `seq` in 12-15 (the asserts below check the size and
-        // alignment); every byte pattern is valid for the fields.
-        unsafe { std::mem::transmute::<[u64; 2], Repr>([low, high]) }
+        Repr::Parts { hash, tick, seq }
     }
 }
 
 const _: () = assert!(std::mem::size_of::<Repr>() == 16);
-const _: () = assert!(std::mem::align_of::<Repr>() == 8);
-
-impl Clone for Repr {
-    /// A generated id is copied as one 16-byte block (a field-by-field copy
-    /// would stall the next 16-byte read of it; see `Repr::parts`).
-    #[inline(always)]
-    fn clone(&self) -> Repr {
-        match self {
-            Repr::Text(t) => Repr::Text(Arc::clone(t)),
-            // SAFETY: `Parts` holds plain values only (no ownership, no
-            // drop), so a bitwise copy is a valid, independent value.
-            Repr::Parts { .. } => unsafe { std::ptr::read(self) },
-        }
-    }
-}
 
 impl std::hash::Hash for Repr {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {

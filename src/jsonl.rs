@@ -34,19 +34,53 @@ pub enum LoadMode {
     Lenient,
 }
 
-/// Load settings.
+/// Load settings: `LoadOptions::default()` and the setters below.
 ///
 /// ```
 /// use tickcascade::{LoadMode, LoadOptions};
-/// let opts = LoadOptions { mode: LoadMode::Lenient, allow_nan: true };
+/// let opts = LoadOptions::default().mode(LoadMode::Lenient).allow_nan(true).threads(2);
 /// assert_ne!(opts, LoadOptions::default());
+/// assert_eq!(LoadOptions::default().threads, 1);
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LoadOptions {
     pub mode: LoadMode,
     /// Accept `NaN`, `Infinity`, `-Infinity` (and numbers that overflow to
     /// infinity), keeping them and re-saving them as Eventure writes them.
     pub allow_nan: bool,
+    /// Threads a load may use, the caller's included (default 1: none is
+    /// started). With 2 or more, large inputs are parsed partly on a scoped
+    /// thread that has ended when the load returns; the log, the report and
+    /// the first error are the same whatever the count.
+    pub threads: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            mode: LoadMode::Default,
+            allow_nan: false,
+            threads: 1,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Sets how strictly lines are checked.
+    pub fn mode(self, mode: LoadMode) -> Self {
+        LoadOptions { mode, ..self }
+    }
+
+    /// Sets whether `NaN` and the infinities are accepted.
+    pub fn allow_nan(self, allow_nan: bool) -> Self {
+        LoadOptions { allow_nan, ..self }
+    }
+
+    /// Sets how many threads the load may use (0 and 1: the caller's only).
+    pub fn threads(self, threads: usize) -> Self {
+        LoadOptions { threads, ..self }
+    }
 }
 
 /// Something a load noticed but did not fail on.
@@ -567,7 +601,7 @@ struct ParsedEvent<'a> {
 /// Parses one line; its data's canonical text is on the line as it is
 /// (`verbatim_data`) or left in `buffers.data`.
 fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> Parsed<'a> {
-    let text = match ascii_or_utf8(raw) {
+    let text = match std::str::from_utf8(raw) {
         Ok(t) => t,
         Err(e) => {
             return Parsed::BadUtf8 {
@@ -605,35 +639,6 @@ fn parse_line<'a>(raw: &'a [u8], allow_nan: bool, buffers: &mut LineBuffers) -> 
         Ok(p) => Parsed::Event(p),
         Err(e) => Parsed::Bad(e),
     }
-}
-
-/// `raw` as text: checked as ASCII first (a few word compares for a line
-/// Eventure wrote, where non-ASCII text is escaped), as UTF-8 otherwise.
-#[inline]
-fn ascii_or_utf8(raw: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    if all_ascii(raw) {
-        // SAFETY: ASCII bytes are valid UTF-8.
-        Ok(unsafe { std::str::from_utf8_unchecked(raw) })
-    } else {
-        std::str::from_utf8(raw)
-    }
-}
-
-/// True when every byte is below 0x80: 32 bytes per step, their words
-/// OR-ed together (std's `is_ascii` takes one word per step).
-#[inline]
-fn all_ascii(bytes: &[u8]) -> bool {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let word = |c: &[u8]| u64::from_le_bytes(c.try_into().unwrap_or([0xff; 8]));
-    let mut blocks = bytes.chunks_exact(32);
-    for b in &mut blocks {
-        if (word(&b[..8]) | word(&b[8..16]) | word(&b[16..24]) | word(&b[24..])) & HIGHS != 0 {
-            return false;
-        }
-    }
-    let mut words = blocks.remainder().chunks_exact(8);
-    let high = words.by_ref().fold(0, |acc, w| acc | word(w));
-    (high & HIGHS) == 0 && words.remainder().iter().all(u8::is_ascii)
 }
 
 /// Below this many lines in a piece of input, a second thread costs more
@@ -711,10 +716,9 @@ impl Loader {
     /// Validation: strict checks, every problem recorded instead of
     /// stopping at the first; a torn last line is tolerated only if asked.
     pub(crate) fn validating(source: &str, allow_nan: bool, tolerate_torn: bool) -> Loader {
-        let options = LoadOptions {
-            mode: LoadMode::Strict,
-            allow_nan,
-        };
+        let options = LoadOptions::default()
+            .mode(LoadMode::Strict)
+            .allow_nan(allow_nan);
         Loader {
             problems: Some(Vec::new()),
             tolerate_torn,
@@ -769,14 +773,14 @@ impl Loader {
 
     /// Complete lines of one piece of input, in order: `spans` are their
     /// byte ranges in `text`. Many lines are split in two: the helper thread
-    /// (`threads::join`) parses the back three fifths (parsing needs no log
+    /// (`parallel::join`, when the options allow two threads) parses the back three fifths (parsing needs no log
     /// state) while this one parses and appends the front two fifths, then
     /// appends the back's results (this side also appends, so it takes
     /// fewer lines: 2/5 measured 3-4% faster than halves). Lines are
     /// numbered, checked and appended in input order either way, so the
     /// log, the report and the first error are the same.
     pub(crate) fn lines(&mut self, text: &[u8], spans: &[(usize, usize)]) -> Result<(), LoadError> {
-        if spans.len() < PARSE_AHEAD_MIN_LINES || crate::threads::available() < 2 {
+        if spans.len() < PARSE_AHEAD_MIN_LINES || self.options.threads < 2 {
             for &(start, end) in spans {
                 self.line(&text[start..end], true)?;
             }
@@ -784,7 +788,8 @@ impl Loader {
         }
         let (front, back) = spans.split_at(spans.len() * 2 / 5);
         let allow_nan = self.options.allow_nan;
-        let (front_done, ahead) = crate::threads::join(
+        let (front_done, ahead) = crate::parallel::join(
+            self.options.threads,
             || {
                 front
                     .iter()
@@ -1234,18 +1239,17 @@ mod tests {
         let text = many_lines(&odd);
         for options in [
             LoadOptions::default(),
-            LoadOptions {
-                mode: LoadMode::Strict,
-                allow_nan: false,
-            },
+            LoadOptions::default().mode(LoadMode::Strict),
         ] {
             let mut sequential = Loader::new("t.jsonl", &options);
             feed_bytes(&mut sequential, text.as_bytes()).unwrap();
             let (one, one_report, _) = sequential.finish();
-            let (two, two_report) = read_log_from(text.as_bytes(), "t.jsonl", &options).unwrap();
+            let two_threads = options.threads(2);
+            let (two, two_report) =
+                read_log_from(text.as_bytes(), "t.jsonl", &two_threads).unwrap();
             // And as when the system refuses the second thread.
-            let (alone, alone_report) = crate::threads::refusing_threads(|| {
-                read_log_from(text.as_bytes(), "t.jsonl", &options).unwrap()
+            let (alone, alone_report) = crate::parallel::refusing_threads(|| {
+                read_log_from(text.as_bytes(), "t.jsonl", &two_threads).unwrap()
             });
             assert_eq!(resave(&one), resave(&two));
             assert_eq!(resave(&alone), resave(&two));
@@ -1265,7 +1269,7 @@ mod tests {
         let one = read_log(text.as_bytes(), "t.jsonl", &options)
             .map(|_| ())
             .unwrap_err();
-        let two = read_log_from(text.as_bytes(), "t.jsonl", &options)
+        let two = read_log_from(text.as_bytes(), "t.jsonl", &options.threads(2))
             .map(|_| ())
             .unwrap_err();
         assert_eq!(one.to_string(), two.to_string());
@@ -1350,17 +1354,6 @@ mod tests {
                 Err(e) => proptest::prop_assert!(false, "{}: quick read it, general says {:?}", line, e.kind),
             }
         }
-
-        #[test]
-        fn the_ascii_check_agrees_with_std(
-            mut bytes in proptest::collection::vec(0u8..0x80, 0..100),
-            high in proptest::option::of((0usize..100, 0x80u8..=0xff)),
-        ) {
-            if let Some((at, b)) = high && at < bytes.len() {
-                bytes[at] = b;
-            }
-            proptest::prop_assert_eq!(all_ascii(&bytes), bytes.is_ascii());
-        }
     }
 
     fn resave(log: &EventLog) -> String {
@@ -1430,10 +1423,7 @@ mod tests {
     fn lenient_drops_only_a_torn_last_line() {
         let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
         let torn = format!("{good}\n{{\"tick\": 0, \"time");
-        let lenient = LoadOptions {
-            mode: LoadMode::Lenient,
-            allow_nan: false,
-        };
+        let lenient = LoadOptions::default().mode(LoadMode::Lenient);
         let (log, report) = read_log(torn.as_bytes(), "t", &lenient).unwrap();
         assert_eq!(
             (log.len(), report.warnings.len(), report.warnings[0].line),
@@ -1451,10 +1441,7 @@ mod tests {
                 r#"{{"tick": {tick}, "timestamp": 1.0, "type": "a", "data": {{}}, "event_id": "{id}", "parent_id": {parent}}}"#
             )
         };
-        let strict = LoadOptions {
-            mode: LoadMode::Strict,
-            allow_nan: false,
-        };
+        let strict = LoadOptions::default().mode(LoadMode::Strict);
         let cases = [
             (
                 format!(

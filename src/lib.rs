@@ -11,22 +11,14 @@
 //! - [`event_set`]: `EventSet`, the events a data query matched, one bit per
 //!   event of the log, and its iterators.
 //! - `id`: `EventId` and Eventure's id algorithm.
-//! - `data`: event data text in shared append-only chunks (`DataArena`).
-//! - `shared`: `Shared`, a counted pointer like `Arc`, and `Stock`, which
-//!   hands out its handles without an atomic operation each.
-//! - `data_index`: per event, where its data text and top-level keys are,
-//!   in six bytes (`DataIndex`), for data queries that skip the events.
+//! - `arena`: event data text in shared append-only chunks (`DataArena`) and,
+//!   per event, where its text and top-level keys are (`DataIndex`), for
+//!   data queries that skip the events. The one module with `unsafe` code.
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
-//! - `prefault`: pages a growing log will write, populated ahead on a
-//!   background thread (Linux), so publishing takes fewer page faults.
-//! - `placement`: keeps the engine's two long-lived threads off the CPU of
-//!   the thread that wakes them.
-//! - `wall_clock`: cheap wall-clock reads (time-stamp counter, calibrated).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery`; by type, data, tick, roots, cascades.
-//! - `threads`: the extra threads the engine starts: `join`'s helper, kept for
-//!   the process (the shared pieces of large scans, the halves of loads), and the sweep's
-//!   workers; never failing: a refused thread's work is done by the caller.
+//! - `parallel`: scoped threads for loads and data scans whose caller asked
+//!   for more than one thread; a refused thread's work is done by the caller.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl`: load and save, load modes, `LiveWriter`.
 //! - [`analytics`]: track/page/identify/alias/consent/reset as `analytics.*`
@@ -43,6 +35,9 @@
 //! - [`cli`]: the `tickcascade` command line (a thin layer over the above).
 //! - `json`: canonical JSON text (Python's `json.dumps` form), float
 //!   `repr`, Python `str()` formatting.
+//!
+//! The crate starts no thread unless a call asks for one, never changes a
+//! thread's CPU affinity, and reads time from `std::time::SystemTime`.
 //!
 //! # Example
 //! ```
@@ -61,11 +56,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![deny(unsafe_code)]
+
 pub mod analytics;
+#[allow(unsafe_code)]
+mod arena;
 mod bus;
 pub mod cli;
-mod data;
-mod data_index;
 pub mod dataset;
 pub mod delivery;
 mod event;
@@ -75,16 +72,12 @@ mod id;
 mod json;
 mod jsonl;
 mod log;
-mod placement;
-mod prefault;
+mod parallel;
 mod query;
 pub mod replay;
-mod shared;
 pub mod sim;
 pub mod sweep;
-mod threads;
 mod view;
-mod wall_clock;
 
 pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};
 pub use event::{Event, EventType, Timestamp};

@@ -5,17 +5,16 @@
 //! holder of each id, children of each id, positions of each type. Ticks
 //! only move forward through [`EventLog::advance_tick`].
 
-use crate::data::DataArena;
-use crate::data_index::DataIndex;
-use crate::event::{Event, EventType, EventTypeStock, Timestamp};
+use crate::arena::{DataArena, DataIndex};
+use crate::event::{Event, EventType, Timestamp};
 use crate::id::{EventId, IdHash};
 use crate::json::out::JsonBuf;
 use crate::json::ser::{DataError, not_text, write_canonical_keyed};
 use crate::json::top_keys::TopKeys;
 use crate::jsonl::LiveWriter;
-use crate::wall_clock::WallClock;
 use serde::Serialize;
 use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
@@ -140,14 +139,6 @@ enum Origin {
     Outside { first_holder: bool },
 }
 
-/// Appending (publishing or loading) has memory populated ahead
-/// (`prefault.rs`) every this many events, once a log holds
-/// `PREFAULT_FROM`: smaller logs never start the worker thread.
-const PREFAULT_WINDOW: u32 = 4096;
-/// (16k until the worker was kept off the appending thread's CPU; from
-/// 4,096 it then saved 0.3-1 ms of a 125k-event publish.)
-const PREFAULT_FROM: u32 = 4096;
-
 /// "No position".
 const NONE: u32 = u32::MAX;
 
@@ -177,79 +168,25 @@ const UNLINKED: Links = Links {
 /// One interned type and where its events are.
 struct TypeSlot {
     kind: EventType,
-    /// Clones of `kind` for the events of this type.
-    stock: EventTypeStock,
     positions: Vec<u32>,
     /// This type's hash's slot in `Counters`.
     counter: u32,
 }
 
-/// Entries in `TypeTable::recent`.
-const RECENT: usize = 32;
-
 #[derive(Default)]
 struct TypeTable {
     slots: Vec<TypeSlot>,
     by_name: FastMap<Box<str>, u32>,
-    /// Recently interned names by address and length (type names are mostly
-    /// string literals): a hit is confirmed by comparing the text.
-    recent: [(usize, usize, u32); RECENT],
-    recent_turn: usize,
-    /// Recently interned names by a hash of their last bytes (for names read
-    /// from files, whose addresses change line by line); hits are confirmed
-    /// by comparing the text.
-    by_tail: [u32; 16],
 }
 
 impl TypeTable {
-    #[inline(always)]
+    /// The index of `name`, interned if new.
+    #[inline]
     fn intern(&mut self, name: &str, counters: &mut Counters) -> u32 {
-        let key = (name.as_ptr() as usize, name.len());
-        let home = (((key.0 ^ key.1) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 59) as usize;
-        // Four ways per name (so a few names sharing a home all stay).
-        for probe in 0..4 {
-            let (p, l, i) = self.recent[(home + probe) % RECENT];
-            if (p, l) == key
-                && self.slots.get(i as usize).is_some_and(|s| {
-                    crate::json::scan::same_bytes(s.kind.as_str().as_bytes(), name.as_bytes())
-                })
-            {
-                return i;
-            }
-        }
-        self.intern_missed(name, counters, home)
-    }
-
-    /// `intern` for a name not among the recent ones: looked up by text and
-    /// made recent.
-    #[inline(never)]
-    fn intern_missed(&mut self, name: &str, counters: &mut Counters, home: usize) -> u32 {
-        let i = self.intern_name(name, counters);
-        let victim = (home + self.recent_turn % 4) % RECENT;
-        self.recent_turn = self.recent_turn.wrapping_add(1);
-        self.recent[victim] = (name.as_ptr() as usize, name.len(), i);
-        i
-    }
-
-    fn intern_name(&mut self, name: &str, counters: &mut Counters) -> u32 {
-        let b = name.as_bytes();
-        let tail = match b.len().checked_sub(8) {
-            Some(at) => u64::from_le_bytes(b[at..].try_into().unwrap_or([0; 8])),
-            None => b.iter().fold(0u64, |w, &c| w << 8 | u64::from(c)),
-        };
-        let way = ((tail ^ b.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize;
-        let i = self.by_tail[way];
-        if let Some(slot) = self.slots.get(i as usize)
-            && crate::json::scan::same_bytes(slot.kind.as_str().as_bytes(), b)
-        {
-            return i;
-        }
-        let i = match self.by_name.get(name) {
+        match self.by_name.get(name) {
             Some(&i) => i,
             None => self.add(EventType::new(name), counters),
-        };
-        self.by_tail[way] = i;
-        i
+        }
     }
 
     fn intern_kind(&mut self, kind: &EventType, counters: &mut Counters) -> u32 {
@@ -264,7 +201,6 @@ impl TypeTable {
         self.by_name.insert(kind.as_str().into(), i);
         let counter = counters.slot(kind.hash());
         self.slots.push(TypeSlot {
-            stock: kind.stock(),
             kind,
             positions: Vec::new(),
             counter,
@@ -318,7 +254,8 @@ pub struct EventLog {
     /// Per event: where its data text and the text's top-level keys are
     /// (for data queries).
     data_index: DataIndex,
-    wall: WallClock,
+    /// The last wall-clock stamp handed out (stamps never go backwards).
+    last_wall_micros: i64,
 }
 
 impl std::fmt::Debug for EventLog {
@@ -501,7 +438,13 @@ impl EventLog {
     #[inline]
     fn now(&mut self) -> Timestamp {
         match self.clock {
-            Clock::Wall => Timestamp::from_micros(self.wall.now_micros()),
+            Clock::Wall => {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+                self.last_wall_micros = self.last_wall_micros.max(now);
+                Timestamp::from_micros(self.last_wall_micros)
+            }
             Clock::Steps {
                 start_micros,
                 step_micros,
@@ -575,83 +518,26 @@ impl EventLog {
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
-        self.prefault_now_and_then(position);
         let (hash, seq) = self.next_id(tick, type_index, position);
         let timestamp = self.now();
         self.added_this_tick += 1;
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
         self.data_index.push(&data, keys);
-        // Written where it is stored, field by field: an event put together
-        // on the stack and then copied stalled (a 16-byte load of narrower
-        // stores cannot be forwarded; it waits for them to reach the cache).
-        let kind = self.types.slots[type_index as usize].stock.take();
-        self.events.reserve(1);
-        let slot = self.events.spare_capacity_mut()[0].as_mut_ptr();
-        // SAFETY: `slot` is the vector's first spare element, valid for
-        // writes; every field is written before the length covers it.
-        unsafe {
-            (&raw mut (*slot).tick).write(tick);
-            (&raw mut (*slot).timestamp).write(timestamp);
-            (&raw mut (*slot).kind).write(kind);
-            (&raw mut (*slot).data).write(data);
-            (&raw mut (*slot).id).write(EventId::generated(tick, hash, seq));
-            // Either case written whole (a root's `None` as a constant).
-            let parent_field = &raw mut (*slot).parent;
-            match parent {
-                Some(p) => parent_field.write(Some(p.clone())),
-                None => parent_field.write(None),
-            }
-            self.events.set_len(position as usize + 1);
-        }
+        let kind = self.types.slots[type_index as usize].kind.clone();
+        self.events.push(Event {
+            tick,
+            timestamp,
+            kind,
+            data,
+            id: EventId::generated(tick, hash, seq),
+            parent: parent.cloned(),
+        });
         self.index_last(type_index, Origin::Fresh { parent_at });
         Ok((position as usize, type_index))
     }
 
-    /// Every `PREFAULT_WINDOW` events from `PREFAULT_FROM` on, before the
-    /// one at `position` is appended: `prefault_ahead`.
-    #[inline(always)]
-    fn prefault_now_and_then(&mut self, position: u32) {
-        if position.is_multiple_of(PREFAULT_WINDOW) {
-            if position >= PREFAULT_FROM {
-                self.prefault_ahead();
-            } else {
-                self.reserve_first_window();
-            }
-        }
-    }
-
-    /// Room for the first `PREFAULT_WINDOW` events' entries, reserved
-    /// before the first is appended. Grown from empty by doubling, the
-    /// vectors were copied eight or nine times each, and every copy wrote
-    /// fresh pages (a quarter of a cold publish's page faults). Reserving
-    /// costs address space only: pages are populated as they are written.
-    #[cold]
-    #[inline(never)]
-    fn reserve_first_window(&mut self) {
-        let n = PREFAULT_WINDOW as usize;
-        self.events.reserve(n);
-        self.links.reserve(n);
-        self.data_index.reserve(n);
-    }
-
-    /// Has the memory the next `2 * PREFAULT_WINDOW` appended events will
-    /// write populated on another thread (see `prefault.rs`).
-    #[cold]
-    #[inline(never)]
-    fn prefault_ahead(&mut self) {
-        let n = PREFAULT_WINDOW as usize;
-        let mut request = crate::prefault::Request::default();
-        request.ahead(&mut self.events, n);
-        request.ahead(&mut self.links, n);
-        self.data_index.prefault_ahead(n, &mut request);
-        self.arena.prefault_ahead(&mut request);
-        request.send();
-        // Large enough for queries and loads that split their work.
-        crate::threads::start_helper();
-    }
-
     /// Copies canonical data text into this log's data storage.
-    pub(crate) fn store_data(&mut self, text: &str) -> crate::data::Data {
+    pub(crate) fn store_data(&mut self, text: &str) -> crate::arena::Data {
         self.arena.push(text)
     }
 
@@ -666,7 +552,7 @@ impl EventLog {
     pub fn push(&mut self, event: Event) -> &Event {
         let type_index = self.types.intern_kind(&event.kind, &mut self.counters);
         let event = Event {
-            kind: self.types.slots[type_index as usize].stock.take(),
+            kind: self.types.slots[type_index as usize].kind.clone(),
             ..event
         };
         self.push_typed(event, type_index, TopKeys::UNKNOWN)
@@ -674,21 +560,20 @@ impl EventLog {
 
     /// The index of `name` in this log's type table, adding it if new.
     pub(crate) fn intern_type(&mut self, name: &str) -> u32 {
-        self.types.intern_name(name, &mut self.counters)
+        self.types.intern(name, &mut self.counters)
     }
 
     /// A handle to the interned type at `index`, for an event about to be
-    /// appended (no atomic operation: see `shared.rs`).
+    /// appended.
     #[inline]
     pub(crate) fn take_type(&mut self, index: u32) -> EventType {
-        self.types.slots[index as usize].stock.take()
+        self.types.slots[index as usize].kind.clone()
     }
 
     /// `push` for an event whose type is this log's type `type_index`, and
     /// whose data's top-level keys are where `keys` says.
     pub(crate) fn push_typed(&mut self, event: Event, type_index: u32, keys: TopKeys) -> &Event {
         let position = self.events.len() as u32;
-        self.prefault_now_and_then(position);
         self.data_index.push(&event.data, keys);
         if let Some((tick, hash, seq)) = event.id.parts() {
             let own = &self.types.slots[type_index as usize];

@@ -1,13 +1,12 @@
 //! `EventQuery`: questions about a log, answered from its indexes, with
 //! Eventure's definitions (roots, cascades, Python equality on data).
 
-use crate::data_index::Spelling;
+use crate::arena::Spelling;
 use crate::event::Event;
 use crate::event_set::{EventSet, SetBuilder};
 use crate::id::EventId;
 use crate::json::escape::json_str_body;
 use crate::json::scan::canonicalize;
-use crate::json::scan::same_bytes;
 use crate::json::ser::{DataError, write_canonical_non_finite};
 use crate::json::tokens::for_each_member;
 use crate::json::top_keys::TopKeys;
@@ -34,12 +33,30 @@ use std::collections::HashSet;
 #[derive(Clone, Copy, Debug)]
 pub struct EventQuery<'a> {
     pub(crate) log: &'a EventLog,
+    threads: usize,
 }
 
 impl<'a> EventQuery<'a> {
-    /// Queries over `log`.
+    /// Queries over `log`, on the caller's thread only.
     pub fn new(log: &'a EventLog) -> Self {
-        EventQuery { log }
+        EventQuery { log, threads: 1 }
+    }
+
+    /// Lets data scans of large logs (32,768 events and more) use up to
+    /// `threads` threads, the caller's included (default 1: no thread is
+    /// started). The extra threads are scoped: they have ended when the
+    /// query returns, and no thread's CPU affinity is changed. The answers
+    /// are the same whatever the count.
+    ///
+    /// ```
+    /// use tickcascade::{EventLog, EventQuery};
+    /// let log = EventLog::new();
+    /// let q = EventQuery::new(&log).threads(2);
+    /// assert!(q.by_data("k", &1)?.is_empty());
+    /// # Ok::<(), tickcascade::DataError>(())
+    /// ```
+    pub fn threads(self, threads: usize) -> Self {
+        EventQuery { threads, ..self }
     }
 
     /// Events of exactly this type, in log order.
@@ -110,18 +127,18 @@ impl<'a> EventQuery<'a> {
         };
         let n = events.len();
         let mut bits = vec![0u64; n.div_ceil(64)];
-        if n < PARALLEL_SCAN_MIN || crate::threads::available() < 2 {
+        if n < PARALLEL_SCAN_MIN || self.threads < 2 {
             let len = fill(&mut bits, 0..n);
             return EventSet::from_bits(events, bits, len);
         }
-        // Large logs: pieces of the set's words, taken in turn by this
-        // thread and the helper, each piece's hits counted where it ran.
+        // Large logs, threads allowed: pieces of the set's words, taken in
+        // turn by the threads, each piece's hits counted where it ran.
         let mut pieces: Vec<(&mut [u64], usize, usize)> = bits
             .chunks_mut(SCAN_PIECE_WORDS)
             .enumerate()
             .map(|(k, words)| (words, k * SCAN_PIECE_WORDS * 64, 0))
             .collect();
-        crate::threads::for_each_shared(&mut pieces, |(words, start, hits)| {
+        crate::parallel::for_each_piece(self.threads, &mut pieces, |(words, start, hits)| {
             let end = (*start + words.len() * 64).min(n);
             *hits = fill(words, *start..end);
         });
@@ -262,7 +279,7 @@ impl<'a> EventQuery<'a> {
     }
 }
 
-/// From this many events on, data scans use a second thread.
+/// From this many events on, data scans use the threads they are allowed.
 const PARALLEL_SCAN_MIN: usize = 32 * 1024;
 /// Words of the answer set per piece of a shared scan: 4,096 events,
 /// ≈30 µs of work.
@@ -341,10 +358,7 @@ impl DataFilter {
             if at == 0 {
                 return false; // no more keys
             }
-            if !bytes
-                .get(at..at + m)
-                .is_some_and(|text| same_bytes(text, &self.member))
-            {
+            if bytes.get(at..at + m) != Some(&*self.member) {
                 continue;
             }
             // The value runs to the next key's `, ` or to the closing brace.
@@ -357,7 +371,7 @@ impl DataFilter {
             };
             let wanted = self.wanted.as_bytes();
             return if wanted.first() == Some(&b'"') {
-                same_bytes(value, wanted)
+                value == wanted
             } else {
                 std::str::from_utf8(value).is_ok_and(|v| py_equal(v, &self.wanted))
             };
@@ -600,7 +614,7 @@ mod tests {
             log.add_event("t", &serde_json::json!({"i": i, "name": name}), None)
                 .unwrap();
         }
-        let q = EventQuery::new(&log);
+        let q = EventQuery::new(&log).threads(2);
         let got: Vec<u64> = q
             .by_data("name", "hero")
             .unwrap()
@@ -619,11 +633,18 @@ mod tests {
         assert_eq!(got, want);
         assert!(q.by_data("name", "nobody").unwrap().is_empty());
         // Without a second thread (the system refuses it), the same answer.
-        let alone = crate::threads::refusing_threads(|| q.by_data("name", "hero").unwrap());
+        let alone = crate::parallel::refusing_threads(|| q.by_data("name", "hero").unwrap());
         let alone: Vec<u64> = alone
             .iter()
             .map(|e| e.data_get::<u64>("i").unwrap().unwrap())
             .collect();
         assert_eq!(alone, want);
+        let one: Vec<u64> = EventQuery::new(&log)
+            .by_data("name", "hero")
+            .unwrap()
+            .iter()
+            .map(|e| e.data_get::<u64>("i").unwrap().unwrap())
+            .collect();
+        assert_eq!(one, want);
     }
 }

@@ -116,9 +116,7 @@ pub fn run_sweep(
     std::thread::scope(|scope| {
         // Threads the system refuses are skipped; with none at all, this
         // thread does the runs.
-        let started = (0..jobs)
-            .filter(|_| crate::threads::spawn_scoped(scope, work).is_some())
-            .count();
+        let started = (0..jobs).filter(|_| spawn(scope, work).is_some()).count();
         if started == 0 {
             work();
         }
@@ -131,6 +129,33 @@ pub fn run_sweep(
         events: progress.events.load(Ordering::Relaxed),
         failures,
     }
+}
+
+/// Starts `f` on a scoped thread, or `None` if the system will not start
+/// one (then `f` has not run).
+fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> T + Send + 'scope,
+) -> Option<std::thread::ScopedJoinHandle<'scope, T>> {
+    #[cfg(test)]
+    if REFUSED.with(std::cell::Cell::get) {
+        return None;
+    }
+    std::thread::Builder::new().spawn_scoped(scope, f).ok()
+}
+
+#[cfg(test)]
+thread_local! {
+    static REFUSED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as if the system refused every new thread.
+#[cfg(test)]
+fn refusing_threads<R>(f: impl FnOnce() -> R) -> R {
+    REFUSED.with(|r| r.set(true));
+    let result = f();
+    REFUSED.with(|r| r.set(false));
+    result
 }
 
 #[cfg(test)]
@@ -153,7 +178,7 @@ mod tests {
                 .map_err(|e| e.to_string())?;
             Ok(log)
         };
-        let report = crate::threads::refusing_threads(|| run_sweep(&plan, &simulate, &|_| {}));
+        let report = refusing_threads(|| run_sweep(&plan, &simulate, &|_| {}));
         let _ = std::fs::remove_dir_all(&out);
         assert_eq!(
             (report.done, report.events, report.failures.len()),

@@ -11,10 +11,7 @@ use tickcascade::{Event, EventLog, EventQuery, LoadOptions, ViewOptions, load_fi
 const NONFINITE: &str = "nonfinite";
 
 fn load(name: &str) -> EventLog {
-    let opts = LoadOptions {
-        allow_nan: true,
-        ..LoadOptions::default()
-    };
+    let opts = LoadOptions::default().allow_nan(true);
     let path = fixture(&format!("eventure/{name}.jsonl"));
     match load_file(&path, &opts) {
         Ok((log, _)) => log,

@@ -21,10 +21,12 @@ impl ReadArgs {
         } else {
             LoadMode::Default
         };
-        LoadOptions {
-            mode,
-            allow_nan: self.allow_nan,
-        }
+        // The command line may use two threads for large files (a library
+        // caller decides for itself; the default is one).
+        LoadOptions::default()
+            .mode(mode)
+            .allow_nan(self.allow_nan)
+            .threads(2)
     }
 
     pub(crate) fn lenient(&self) -> bool {

@@ -110,24 +110,6 @@ type Result<T> = std::result::Result<T, ScanError>;
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// `a == b` for short slices without a call to `memcmp` (two overlapping
-/// loads compare 4 to 16 bytes exactly).
-#[inline]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().unwrap_or([0; 8]));
-    let half = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().unwrap_or([0; 4]));
-    match n {
-        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
-        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
-        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
-        _ => a == b,
-    }
-}
-
 /// Powers of ten a double holds exactly.
 const EXACT_POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -318,7 +300,7 @@ fn flat_canonical_object(s: &[u8]) -> Option<(usize, TopKeys)> {
         let key = &s[i..end];
         if keys[..nkeys]
             .iter()
-            .any(|&(a, b)| same_bytes(&s[a as usize..b as usize], key))
+            .any(|&(a, b)| &s[a as usize..b as usize] == key)
         {
             return None; // a duplicate: Python keeps the last
         }
@@ -726,7 +708,7 @@ impl<'a> Scanner<'a> {
             let first = usize::from(first);
             if keys[first..*nkeys]
                 .iter()
-                .any(|&(a, b)| same_bytes(&s[a as usize..b as usize], text))
+                .any(|&(a, b)| &s[a as usize..b as usize] == text)
                 || *nkeys == MAX_KEYS
             {
                 return None; // a duplicate (Python keeps the last), or too many to check
@@ -969,14 +951,6 @@ mod tests {
             return Err(format!("{text:?}: {verbatim:?} vs {out:?}"));
         }
         Ok(())
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn same_bytes_is_equality(a in proptest::collection::vec(0u8..3, 0..20), b in proptest::collection::vec(0u8..3, 0..20)) {
-            proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
-            proptest::prop_assert!(same_bytes(&a, &a));
-        }
     }
 
     #[test]

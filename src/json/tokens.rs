@@ -5,8 +5,6 @@
 //! consumer that needs them tracks position itself. `member_value` finds
 //! one member of an object by walking the bytes instead.
 
-use super::scan::same_bytes;
-
 /// One token of canonical JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Token<'a> {
@@ -130,7 +128,7 @@ pub(crate) fn member_value<'a>(text: &'a str, key_body: &str) -> Option<&'a str>
         let wanted_end = at + 1 + key_body.len();
         if b.get(wanted_end) == Some(&b'"')
             && b.get(at + 1..wanted_end)
-                .is_some_and(|k| same_bytes(k, key_body.as_bytes()))
+                .is_some_and(|k| k == key_body.as_bytes())
         {
             let value_start = wanted_end + 3;
             return text.get(value_start..value_end(b, value_start)?);

@@ -13,14 +13,12 @@
 //! chunk's write offset, and it writes only above it.
 
 use crate::json::out::JsonBuf;
-use crate::shared::{Shared, Stock};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 /// Size of a shared chunk; texts above a quarter of it get their own.
 const CHUNK_BYTES: usize = 64 * 1024;
 const SHARED_MAX: usize = CHUNK_BYTES / 4;
-/// Texts up to this long are copied as one block by `push_written`.
-const PADDED: usize = 64;
 
 /// One allocation of data text.
 struct Chunk {
@@ -60,7 +58,7 @@ impl Drop for Chunk {
 /// An event's data: canonical JSON text in a shared chunk.
 #[derive(Clone)]
 pub(crate) struct Data {
-    chunk: Shared<Chunk>,
+    chunk: Arc<Chunk>,
     start: u32,
     len: u32,
 }
@@ -77,14 +75,12 @@ impl Data {
         // with the bytes of a `&str` before this handle was made, and is
         // never written again (module invariant).
         let len = match self.len {
-            u32::MAX => self.chunk.get().own_len,
+            u32::MAX => self.chunk.own_len,
             n => n as usize,
         };
         unsafe {
-            let bytes = std::slice::from_raw_parts(
-                self.chunk.get().ptr.as_ptr().add(self.start as usize),
-                len,
-            );
+            let bytes =
+                std::slice::from_raw_parts(self.chunk.ptr.as_ptr().add(self.start as usize), len);
             std::str::from_utf8_unchecked(bytes)
         }
     }
@@ -92,7 +88,7 @@ impl Data {
     /// The chunk's address (events with the same one share a chunk).
     #[cfg(test)]
     fn chunk_addr(&self) -> usize {
-        self.chunk.get().ptr.as_ptr() as usize
+        self.chunk.ptr.as_ptr() as usize
     }
 }
 
@@ -113,26 +109,10 @@ impl std::fmt::Debug for Data {
 /// Appends data texts to shared chunks and hands out [`Data`] handles.
 #[derive(Default)]
 pub(crate) struct DataArena {
-    /// The chunk being filled; its stock hands each text's handle out
-    /// without an atomic operation (`shared.rs`).
-    chunk: Option<Stock<Chunk>>,
+    /// The chunk being filled.
+    chunk: Option<Arc<Chunk>>,
     /// Bytes of `chunk` written so far.
     used: usize,
-    /// The next chunks, allocated ahead and populated on another thread
-    /// (`prefault.rs`), once the log asks for that; used last first.
-    spares: Vec<Chunk>,
-}
-
-/// Chunks kept ready ahead: a prefault window of 4,096 events of the usual
-/// ~36 bytes of data takes two or three.
-const SPARES: usize = 3;
-
-/// True when no byte of `block` has its top bit set (whole words at a time).
-#[inline(always)]
-fn is_ascii_block(block: &[u8; PADDED]) -> bool {
-    let word = |i: usize| u64::from_le_bytes(*block[i..].first_chunk::<8>().unwrap_or(&[0x80; 8]));
-    let any = (0..PADDED).step_by(8).fold(0, |acc, i| acc | word(i));
-    any & 0x8080_8080_8080_8080 == 0
 }
 
 impl DataArena {
@@ -144,45 +124,10 @@ impl DataArena {
 
     /// Copies what the serializer wrote into `buf` into the arena if it is
     /// ASCII (what the serializer writes: checking that is cheaper than
-    /// checking UTF-8); `None` if it is not. A short text is copied as one
-    /// fixed-size block from the buffer (the text, then whatever follows it
-    /// there), not through `memcpy` with its length (a call and ~20
-    /// instructions per event). What is copied past the text lands where
-    /// the next text will be written.
+    /// checking UTF-8); `None` if it is not.
     #[inline]
     pub(crate) fn push_written(&mut self, buf: &JsonBuf) -> Option<Data> {
         let bytes = buf.bytes();
-        let n = bytes.len();
-        // `padded` starts with `bytes` (JsonBuf's contract).
-        let block = buf.padded().first_chunk::<PADDED>();
-        if let (Some(block), Some(chunk)) = (block, &mut self.chunk)
-            && n <= PADDED
-            && chunk.get().cap - self.used >= PADDED
-            // The whole block ASCII, so the text is (what follows the text
-            // in the buffer is old ASCII output too, nearly always; if not,
-            // the exact check below decides).
-            && is_ascii_block(block)
-        {
-            // SAFETY: `used + PADDED <= cap`, and bytes at and above `used`
-            // belong to no handle yet (module invariant); the source is a
-            // distinct buffer whose first n bytes are the ASCII text kept.
-            unsafe {
-                chunk
-                    .get()
-                    .ptr
-                    .as_ptr()
-                    .add(self.used)
-                    .cast::<[u8; PADDED]>()
-                    .write_unaligned(*block);
-            }
-            let data = Data {
-                chunk: chunk.take(),
-                start: self.used as u32,
-                len: n as u32,
-            };
-            self.used += n;
-            return Some(data);
-        }
         bytes.is_ascii().then(|| self.push_utf8(bytes))
     }
 
@@ -195,46 +140,25 @@ impl DataArena {
             return self.push_own(text);
         }
         let chunk = match &mut self.chunk {
-            Some(c) if c.get().cap - self.used >= n => c,
+            Some(c) if c.cap - self.used >= n => c,
             _ => {
                 self.used = 0;
-                let next = self.next_chunk();
-                self.chunk.insert(Stock::new(Shared::new(next)))
+                self.chunk
+                    .insert(Arc::new(Chunk::with_capacity(CHUNK_BYTES)))
             }
         };
         // SAFETY: `used + n <= cap`, and bytes at and above `used` belong to
         // no handle yet (module invariant); the source is distinct UTF-8.
         unsafe {
-            std::ptr::copy_nonoverlapping(
-                text.as_ptr(),
-                chunk.get().ptr.as_ptr().add(self.used),
-                n,
-            );
+            std::ptr::copy_nonoverlapping(text.as_ptr(), chunk.ptr.as_ptr().add(self.used), n);
         }
         let data = Data {
-            chunk: chunk.take(),
+            chunk: Arc::clone(chunk),
             start: self.used as u32,
             len: n as u32,
         };
         self.used += n;
         data
-    }
-
-    /// A fresh shared chunk: a spare one when there is one.
-    #[cold]
-    fn next_chunk(&mut self) -> Chunk {
-        self.spares
-            .pop()
-            .unwrap_or_else(|| Chunk::with_capacity(CHUNK_BYTES))
-    }
-
-    /// Tops up the chunks kept ready ahead, adding their pages to `request`.
-    pub(crate) fn prefault_ahead(&mut self, request: &mut crate::prefault::Request) {
-        while self.spares.len() < SPARES {
-            let chunk = Chunk::with_capacity(CHUNK_BYTES);
-            request.range(chunk.ptr.as_ptr(), chunk.cap);
-            self.spares.insert(0, chunk);
-        }
     }
 
     /// `text` in a chunk of exactly its size (large texts: a shared chunk
@@ -246,7 +170,7 @@ impl DataArena {
         // SAFETY: the chunk was just allocated with room for n bytes.
         unsafe { std::ptr::copy_nonoverlapping(text.as_ptr(), chunk.ptr.as_ptr(), n) }
         Data {
-            chunk: Shared::new(chunk),
+            chunk: Arc::new(chunk),
             start: 0,
             len: u32::MAX,
         }
@@ -259,12 +183,12 @@ mod tests {
     use crate::json::out::TextOut;
 
     #[test]
-    fn written_texts_copied_as_blocks_keep_the_texts_before_them() {
+    fn written_texts_keep_the_texts_before_them() {
         let mut arena = DataArena::default();
         let mut buf = JsonBuf::default();
         let mut kept = Vec::new();
-        // Lengths around the block size, enough to fill several chunks, and
-        // a non-ASCII text (refused: the caller takes the UTF-8 path).
+        // Enough texts to fill several chunks, and a non-ASCII text
+        // (refused: the caller takes the UTF-8 path).
         for k in 0..5_000usize {
             let text = format!("{{\"k\": \"{}\"}}", "z".repeat(k % 70));
             buf.clear();
@@ -274,8 +198,6 @@ mod tests {
         buf.clear();
         TextOut::push_str(&mut buf, "\"é\"");
         assert!(arena.push_written(&buf).is_none());
-        // Non-ASCII bytes left in the buffer past a short ASCII text: the
-        // block check fails, the exact one keeps the text.
         buf.clear();
         TextOut::push_str(&mut buf, "1");
         let one = arena.push_written(&buf).expect("ASCII");
@@ -284,18 +206,6 @@ mod tests {
         assert!(
             kept.first().map(|(d, _)| d.chunk_addr()) != kept.last().map(|(d, _)| d.chunk_addr())
         );
-    }
-
-    #[test]
-    fn a_block_is_ascii_unless_some_byte_has_its_top_bit_set() {
-        let mut block = [b'a'; PADDED];
-        assert!(is_ascii_block(&block));
-        for i in 0..PADDED {
-            block[i] = 0x80;
-            assert!(!is_ascii_block(&block), "{i}");
-            block[i] = 0x7f;
-            assert!(is_ascii_block(&block), "{i}");
-        }
     }
 
     #[test]

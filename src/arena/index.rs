@@ -18,7 +18,7 @@
 //! a run has its text at the run's address plus the lengths of the events
 //! of the run before it.
 
-use crate::data::Data;
+use super::data::Data;
 use crate::json::top_keys::TopKeys;
 use std::ops::Range;
 
@@ -77,18 +77,6 @@ impl DataIndex {
         }
         self.lens.push(len);
         self.top_keys.push(keys);
-    }
-
-    /// Room for `n` more events.
-    pub(crate) fn reserve(&mut self, n: usize) {
-        self.lens.reserve(n);
-        self.top_keys.reserve(n);
-    }
-
-    /// Room for `2 * n` more events, populated ahead (`prefault.rs`).
-    pub(crate) fn prefault_ahead(&mut self, n: usize, request: &mut crate::prefault::Request) {
-        request.ahead(&mut self.lens, n);
-        request.ahead(&mut self.top_keys, n);
     }
 
     /// Where the top-level keys of the data of the event at `position` are.
@@ -258,7 +246,7 @@ impl Spelling {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::DataArena;
+    use crate::arena::DataArena;
 
     fn texts_seen(index: &DataIndex, range: Range<usize>) -> Vec<Option<String>> {
         let mut seen = Vec::new();
