@@ -1,4 +1,5 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests of every crate (each crate's
+//! `tests/it/main.rs` includes this file by path).
 #![allow(dead_code)]
 
 pub mod collector;
@@ -24,8 +25,10 @@ pub const SCENARIOS: &[&str] = &[
 
 /// A file under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
+    // Fixtures are shared by the workspace's crates: `tests/fixtures/` at
+    // the repository root, two levels above each crate.
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../tests/fixtures")
         .join(relative)
 }
 

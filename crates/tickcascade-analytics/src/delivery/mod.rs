@@ -1,0 +1,116 @@
+//! Delivery to a Mixpanel-style collector (`POST /track`, `/engage`,
+//! `/alias`) with the Cohorly SDK's retry contract, as a subscriber on the
+//! bus. See docs/delivery.md.
+//!
+//! - [`message`](Client): message shapes, the direct client, the mapping from
+//!   logged events with deduplicating `$insert_id`s.
+//! - [`transport`](Transport): one POST and its outcome; `http`
+//!   (`HttpTransport`, ureq with a timeout) behind the default `http` feature.
+//! - [`consumer`](BufferedConsumer): synchronous and buffered consumers.
+//! - [`spool`](Spool): the durable spool.
+//! - [`background`](Background): the optional delivery thread.
+
+#[cfg(feature = "http")]
+mod background;
+mod consumer;
+#[cfg(feature = "http")]
+mod http;
+mod message;
+mod spool;
+mod transport;
+
+#[cfg(feature = "http")]
+pub use background::Background;
+pub use consumer::{
+    BufferedConfig, BufferedConsumer, DeliveryClock, DeliveryStats, Jitter, MAX_BATCH, ManualClock,
+    RetryPolicy, SyncConsumer, SystemClock, seeded_jitter,
+};
+#[cfg(feature = "http")]
+pub use http::HttpTransport;
+pub use message::{Client, EventMapper, Outgoing, Selection, insert_id, run_id_of};
+pub use spool::{Spool, SpoolState};
+pub use transport::{Response, Transport, parse_retry_after};
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use tickcascade::{EventBus, PublishError};
+
+/// A collector endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    Track,
+    Engage,
+    Alias,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 3] = [Endpoint::Track, Endpoint::Engage, Endpoint::Alias];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::Track => "/track",
+            Endpoint::Engage => "/engage",
+            Endpoint::Alias => "/alias",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        &self.path()[1..]
+    }
+
+    pub fn from_name(name: &str) -> Option<Endpoint> {
+        Endpoint::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Messages the delivery subscriber mapped, waiting for `pump`.
+#[derive(Clone, Default)]
+pub struct Outbox(Rc<RefCell<Vec<Result<Outgoing, &'static str>>>>);
+
+/// Subscribes a mapper to `analytics.*`: every analytics event the bus logs
+/// is mapped and put in the returned outbox. Nothing is sent from the
+/// handler; the loop calls [`pump`].
+pub fn subscribe<S: 'static>(bus: &mut EventBus<S>, mapper: EventMapper) -> Outbox {
+    let outbox = Outbox::default();
+    let sink = outbox.clone();
+    let mapper = RefCell::new(mapper);
+    bus.subscribe("analytics.*", move |_ctx, e| {
+        if let Some(m) = mapper.borrow_mut().map(e) {
+            sink.0.borrow_mut().push(m);
+        }
+    });
+    outbox
+}
+
+/// From the game loop: moves the outbox into the consumer, does at most
+/// `max_requests` requests, and publishes one `delivery.report` event on the
+/// bus (on the caller's thread) when anything was sent or dropped.
+pub fn pump<S, T: Transport, C: DeliveryClock>(
+    bus: &mut EventBus<S>,
+    outbox: &Outbox,
+    consumer: &mut BufferedConsumer<T, C>,
+    max_requests: usize,
+) -> Result<DeliveryStats, PublishError> {
+    let mut skipped = DeliveryStats::default();
+    for m in outbox.0.borrow_mut().drain(..) {
+        match m {
+            Ok(o) => consumer.send(o.endpoint, o.key.as_deref(), o.body),
+            Err(reason) => skipped.drop(reason, 1, None),
+        }
+    }
+    let mut report = consumer.pump(max_requests);
+    for (k, v) in skipped.dropped {
+        *report.dropped.entry(k).or_default() += v;
+    }
+    if report.sent > 0 || !report.dropped.is_empty() {
+        bus.publish(
+            "delivery.report",
+            &serde_json::json!({"sent": report.sent, "retried": report.retried, "dropped": report.dropped, "queued": consumer.queued()}),
+        )?;
+    }
+    Ok(report)
+}

@@ -1,0 +1,246 @@
+//! `demo` and `replay`: run a seeded simulation; rebuild its state from a log.
+
+use super::{CliError, ReadArgs, input};
+use crate::demos::adventure::{Adventure, GameState};
+use crate::demos::trading::{Portfolio, Trading};
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use serde_json::json;
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use tickcascade::replay::{Projection, Replayed, replay};
+use tickcascade::sim::{DEMO_CLOCK, Runner, Simulation};
+use tickcascade::{EventLog, EventQuery, LiveWriter, SyncPolicy, ViewOptions};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum Sim {
+    Adventure,
+    Trading,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct DemoArgs {
+    /// Which simulation.
+    #[arg(value_enum)]
+    sim: Sim,
+    /// The seed: the same seed gives the same log, byte for byte.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// How many ticks to run.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(i64).range(0..=10_000_000))]
+    ticks: i64,
+    /// Write the log to FILE as it runs (the incremental writer).
+    #[arg(long, value_name = "FILE")]
+    save: Option<PathBuf>,
+    /// Print nothing on stdout (the summary still goes to stderr).
+    #[arg(long)]
+    quiet: bool,
+    /// Interactive: one tick's box per Enter; `c` continues to the end, `q` quits.
+    #[arg(long, conflicts_with = "quiet")]
+    step: bool,
+    /// Revoke analytics consent: the game plays the same, analytics are
+    /// dropped and counted.
+    #[arg(long)]
+    no_consent: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ReplayArgs {
+    /// Which simulation wrote the log.
+    #[arg(value_enum)]
+    sim: Sim,
+    /// The log (JSONL), or - for stdin.
+    log: PathBuf,
+    /// Rebuild the state as of this tick (default: the last).
+    #[arg(long, allow_negative_numbers = true)]
+    tick: Option<i64>,
+    /// Print {"simulation", "tick", "applied", "ignored", "state"} as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+fn summary_adventure(s: &GameState) -> String {
+    format!(
+        "location {}, health {}, experience {}, gold {}, inventory [{}], defeated [{}]",
+        s.location,
+        s.health,
+        s.experience,
+        s.gold,
+        s.inventory.join(", "),
+        s.defeated.join(", ")
+    )
+}
+
+fn analytics_summary(log: &EventLog, analytics: &tickcascade_analytics::Analytics) -> String {
+    let logged = EventQuery::new(log)
+        .count_by_type()
+        .iter()
+        .filter(|(t, _)| t.starts_with("analytics.") && **t != "analytics.dropped")
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    let dropped: u64 = analytics.dropped().values().sum();
+    format!("analytics: {logged} logged, {dropped} dropped")
+}
+
+fn summary_trading(p: &Portfolio) -> String {
+    let holdings: Vec<String> = p.holdings.iter().map(|(s, q)| format!("{s} {q}")).collect();
+    format!(
+        "cash {:.2}, value {:.2}, holdings [{}], signals {}, orders filled {}",
+        p.cash,
+        p.value(),
+        holdings.join(", "),
+        p.signals,
+        p.orders_filled
+    )
+}
+
+/// What the user typed at a `--step` prompt.
+enum Answer {
+    Next,
+    Continue,
+    Quit,
+}
+
+fn ask() -> Answer {
+    eprint!("-- Enter: next tick, c: continue, q: quit -- ");
+    let mut line = String::new();
+    match std::io::stdin().lock().read_line(&mut line) {
+        Ok(0) | Err(_) => Answer::Continue,
+        Ok(_) => match line.trim() {
+            "q" | "quit" => Answer::Quit,
+            "c" | "continue" => Answer::Continue,
+            _ => Answer::Next,
+        },
+    }
+}
+
+fn run_sim<S: Simulation>(
+    sim: S,
+    args: &DemoArgs,
+    out: &mut impl Write,
+) -> Result<(EventLog, S), CliError> {
+    let mut log = EventLog::with_clock(DEMO_CLOCK);
+    if let Some(path) = &args.save {
+        let writer = LiveWriter::create(path, SyncPolicy::FlushPerTick).map_err(|e| {
+            CliError::Output(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ))
+        })?;
+        log.attach_writer(writer);
+    }
+    let mut runner = Runner::with_log(sim, log);
+    let options = ViewOptions::default();
+    if args.step {
+        writeln!(out, "===== EVENT CASCADE VIEWER =====")?;
+        out.flush()?;
+        let mut interactive = true;
+        while runner.bus().log().current_tick() < args.ticks {
+            let tick = runner
+                .step()
+                .map_err(|e| CliError::NotFound(e.to_string()))?;
+            EventQuery::new(runner.bus().log()).print_tick(tick, &mut *out, &options)?;
+            out.flush()?;
+            if interactive {
+                match ask() {
+                    Answer::Next => {}
+                    Answer::Continue => interactive = false,
+                    Answer::Quit => break,
+                }
+            }
+        }
+    } else {
+        runner
+            .run_until(args.ticks)
+            .map_err(|e| CliError::NotFound(e.to_string()))?;
+    }
+    let (mut log, sim) = runner.into_parts();
+    if let Some(Err(e)) = log.detach_writer() {
+        return Err(CliError::Output(e));
+    }
+    if !args.quiet && !args.step {
+        EventQuery::new(&log).print_event_cascade(&mut *out, &options)?;
+    }
+    Ok((log, sim))
+}
+
+pub(crate) fn demo(args: &DemoArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let (name, events, summary) = match args.sim {
+        Sim::Adventure => {
+            let game = Adventure::new(args.seed, Default::default()).with_consent(!args.no_consent);
+            let (log, game) = run_sim(game, args, out)?;
+            let summary = format!(
+                "{}; {}",
+                summary_adventure(&game.state),
+                analytics_summary(&log, &game.analytics)
+            );
+            ("adventure", log.len(), summary)
+        }
+        Sim::Trading => {
+            let bot = Trading::new(args.seed, Default::default()).with_consent(!args.no_consent);
+            let (log, bot) = run_sim(bot, args, out)?;
+            let summary = format!(
+                "{}; {}",
+                summary_trading(&bot.portfolio),
+                analytics_summary(&log, &bot.analytics)
+            );
+            ("trading", log.len(), summary)
+        }
+    };
+    out.flush()?;
+    eprintln!(
+        "{name} seed {}: {events} events in {} ticks; {summary}",
+        args.seed, args.ticks
+    );
+    Ok(())
+}
+
+fn print_state<P: Projection + Default + Serialize>(
+    name: &str,
+    log: &EventLog,
+    tick: Option<i64>,
+    json_out: bool,
+    describe: impl Fn(&P) -> String,
+    out: &mut impl Write,
+) -> Result<(), CliError> {
+    let Replayed { state, stats } = replay::<P>(log, tick);
+    let tick = tick.or_else(|| log.events().iter().map(|e| e.tick()).max());
+    if json_out {
+        let v = json!({
+            "simulation": name,
+            "tick": tick,
+            "applied": stats.applied,
+            "ignored": stats.ignored,
+            "state": state,
+        });
+        writeln!(out, "{v}")?;
+    } else {
+        match tick {
+            Some(t) => writeln!(out, "{name} at tick {t}: {}", describe(&state))?,
+            None => writeln!(out, "{name}: empty log; {}", describe(&state))?,
+        }
+        if stats.ignored > 0 {
+            writeln!(out, "ignored {} events of unknown types", stats.ignored)?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn replay_cmd(args: &ReplayArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let log = input::read(&args.log, &args.read)?;
+    match args.sim {
+        Sim::Adventure => print_state::<GameState>(
+            "adventure",
+            &log,
+            args.tick,
+            args.json,
+            summary_adventure,
+            out,
+        ),
+        Sim::Trading => {
+            print_state::<Portfolio>("trading", &log, args.tick, args.json, summary_trading, out)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! `diff`: the first tick where two logs differ, and the events that do.
+
+use super::{CliError, ReadArgs, input};
+use clap::Args;
+use std::io::Write;
+use std::path::PathBuf;
+use tickcascade::replay::first_difference;
+use tickcascade::{Event, EventLog, EventQuery, ViewOptions};
+
+#[derive(Args, Debug)]
+pub(crate) struct DiffArgs {
+    /// The first log.
+    a: PathBuf,
+    /// The second log.
+    b: PathBuf,
+    /// Do not compare timestamps.
+    #[arg(long)]
+    ignore_time: bool,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+fn side(
+    out: &mut impl Write,
+    label: &str,
+    path: &std::path::Path,
+    log: &EventLog,
+    e: Option<&Event>,
+) -> Result<(), CliError> {
+    match e {
+        None => writeln!(out, "{label} {}: no event here", path.display())?,
+        Some(e) => {
+            writeln!(
+                out,
+                "{label} {}: {} {} (tick {})",
+                path.display(),
+                e.event_type(),
+                e.id(),
+                e.tick()
+            )?;
+            writeln!(out, "{}", e.to_json())?;
+            let q = EventQuery::new(log);
+            let root = tickcascade::replay::cascade_root(log, log.event_by_id(e.id()).unwrap_or(e));
+            if root.id() != e.id() {
+                writeln!(
+                    out,
+                    "caused by {} {} (tick {})",
+                    root.event_type(),
+                    root.id(),
+                    root.tick()
+                )?;
+            }
+            q.print_single_cascade(e, &mut *out, &ViewOptions::default())?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn run(args: &DiffArgs, out: &mut impl Write) -> Result<(), CliError> {
+    let a = input::read(&args.a, &args.read)?;
+    let b = input::read(&args.b, &args.read)?;
+    match first_difference(&a, &b, args.ignore_time) {
+        None => {
+            writeln!(out, "equal: {} events", a.len())?;
+            Ok(())
+        }
+        Some(d) => {
+            writeln!(out, "logs differ at tick {}", d.tick)?;
+            side(out, "---", &args.a, &a, d.recorded.as_ref())?;
+            side(out, "+++", &args.b, &b, d.rerun.as_ref())?;
+            out.flush()?;
+            Err(CliError::Reported)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! `export`: cascades as pictures (DOT, Mermaid, Chrome trace, HTML).
+
+use super::query::parse_range;
+use super::{CliError, ReadArgs, input};
+use clap::{Args, ValueEnum};
+use std::io::Write;
+use std::ops::Bound;
+use std::path::PathBuf;
+use tickcascade::EventId;
+use tickcascade_datasets::export::{
+    ExportError, Selection, select, write_dot, write_html, write_mermaid, write_trace,
+};
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Dot,
+    Html,
+    Trace,
+    Mermaid,
+    /// One row per event (all the logs given), for DuckDB, Polars, Spark.
+    Parquet,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct ExportArgs {
+    /// The log (JSONL), or - for stdin; parquet takes several.
+    #[arg(required = true)]
+    logs: Vec<PathBuf>,
+    /// dot (Graphviz), html (a self-contained viewer), trace (Perfetto / chrome://tracing), mermaid, parquet.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Only the cascade of this event.
+    #[arg(long, value_name = "ID")]
+    root: Option<String>,
+    /// Only these ticks: A..B (half-open), A..=B, A.., ..B.
+    #[arg(long, value_name = "RANGE", value_parser = parse_range, allow_hyphen_values = true)]
+    ticks: Option<(Bound<i64>, Bound<i64>)>,
+    /// Only these types (wildcards as on the bus); repeat for more.
+    #[arg(long = "type", value_name = "PATTERN")]
+    types: Vec<String>,
+    #[command(flatten)]
+    read: ReadArgs,
+}
+
+fn export_error(e: ExportError) -> CliError {
+    match e {
+        ExportError::Io(e) => CliError::Output(e),
+        other => CliError::NotFound(other.to_string()),
+    }
+}
+
+fn parquet(args: &ExportArgs) -> Result<(), CliError> {
+    let Some(path) = &args.output else {
+        return Err(CliError::NotFound(
+            "--format parquet needs -o FILE (Parquet is binary)".into(),
+        ));
+    };
+    let mut logs = Vec::new();
+    for p in &args.logs {
+        logs.push(input::read(p, &args.read)?);
+    }
+    let refs: Vec<&tickcascade::EventLog> = logs.iter().collect();
+    let fail =
+        |e: String| CliError::Output(std::io::Error::other(format!("{}: {e}", path.display())));
+    let file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
+    tickcascade_datasets::write_parquet(&refs, std::io::BufWriter::new(file))
+        .map_err(|e| fail(e.to_string()))?
+        .flush()
+        .map_err(|e| fail(e.to_string()))?;
+    Ok(())
+}
+
+pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.format == Format::Parquet {
+        return parquet(args);
+    }
+    if args.logs.len() > 1 {
+        return Err(CliError::NotFound(
+            "only --format parquet takes more than one log".into(),
+        ));
+    }
+    let log_path = &args.logs[0];
+    let log = input::read(log_path, &args.read)?;
+    let selection = Selection {
+        root: args.root.as_deref().map(EventId::from),
+        ticks: args.ticks,
+        types: args.types.clone(),
+    };
+    let chosen = select(&log, &selection).map_err(export_error)?;
+    let mut buffer: Vec<u8> = Vec::new();
+    let sink: &mut dyn Write = if args.output.is_some() {
+        &mut buffer
+    } else {
+        out
+    };
+    let mut sink = std::io::BufWriter::new(sink);
+    match args.format {
+        Format::Dot => write_dot(&log, &chosen, &mut sink)?,
+        Format::Mermaid => write_mermaid(&log, &chosen, &mut sink).map_err(export_error)?,
+        Format::Trace => write_trace(&log, &chosen, &mut sink)?,
+        Format::Parquet => {}
+        Format::Html => {
+            let title = format!("{} — tickcascade", log_path.display());
+            write_html(&log, &chosen, &title, &mut sink)?;
+        }
+    }
+    sink.flush()?;
+    drop(sink);
+    if let Some(path) = &args.output {
+        std::fs::write(path, &buffer).map_err(|e| {
+            CliError::Output(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ))
+        })?;
+    }
+    Ok(())
+}

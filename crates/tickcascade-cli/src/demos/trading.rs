@@ -1,0 +1,343 @@
+//! The trading bot: a market publishes price and volume updates every tick,
+//! a strategy turns moving-average crossings into signals, signals become
+//! orders, orders fill in the next tick, and fills update the portfolio.
+//!
+//! Cascades: `market.price_update` → `strategy.signal` → `order.created` →
+//! (next tick) `order.filled` → `portfolio.updated`.
+//!
+//! Prices move by a seeded random walk using only `+ - * /` and rounding to
+//! cents, so a seed gives the same log on every machine.
+
+use super::{data, fallible, num, text};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{BTreeMap, VecDeque};
+use tickcascade::replay::Projection;
+use tickcascade::sim::{Schedule, SimRng, Simulation};
+use tickcascade::stable_hash;
+use tickcascade::{Event, EventBus, PublishError};
+use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
+
+/// Settings of a run (all recorded in the first event).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TradingParams {
+    /// Symbols and their opening prices.
+    pub symbols: Vec<(String, f64)>,
+    pub short_window: usize,
+    pub long_window: usize,
+    pub starting_cash: f64,
+    /// Fraction of cash one buy order spends.
+    pub order_fraction: f64,
+    /// Largest price move per tick, as a fraction (0.03 = ±3%).
+    pub volatility: f64,
+}
+
+impl Default for TradingParams {
+    fn default() -> Self {
+        TradingParams {
+            symbols: vec![("BTC/USD".into(), 50_000.0), ("ETH/USD".into(), 3_000.0)],
+            short_window: 3,
+            long_window: 8,
+            starting_cash: 100_000.0,
+            order_fraction: 0.2,
+            volatility: 0.03,
+        }
+    }
+}
+
+/// The portfolio: derived only from events.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Portfolio {
+    pub cash: f64,
+    pub holdings: BTreeMap<String, f64>,
+    pub prices: BTreeMap<String, f64>,
+    pub orders_filled: u64,
+    pub signals: u64,
+}
+
+impl Portfolio {
+    /// Cash plus holdings at the last prices.
+    pub fn value(&self) -> f64 {
+        self.cash
+            + self
+                .holdings
+                .iter()
+                .map(|(s, q)| q * self.prices.get(s).copied().unwrap_or(0.0))
+                .sum::<f64>()
+    }
+}
+
+fn cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn milli(x: f64) -> f64 {
+    (x * 1000.0).floor() / 1000.0
+}
+
+/// The bot: live portfolio, moving-average windows, generator, schedule.
+pub struct Trading {
+    seed: u64,
+    params: TradingParams,
+    rng: SimRng,
+    schedule: Schedule,
+    /// The live portfolio, kept by the handlers.
+    pub portfolio: Portfolio,
+    windows: BTreeMap<String, VecDeque<f64>>,
+    /// The bot's analytics (in memory, seeded).
+    pub analytics: Analytics,
+    consent: bool,
+    /// Per symbol: was the short average above the long one last tick?
+    above: BTreeMap<String, bool>,
+    next_order: u64,
+}
+
+impl Trading {
+    /// A new bot for `seed`.
+    pub fn new(seed: u64, params: TradingParams) -> Trading {
+        Trading {
+            seed,
+            rng: SimRng::new(seed),
+            schedule: Schedule::default(),
+            portfolio: Portfolio::default(),
+            windows: BTreeMap::new(),
+            above: BTreeMap::new(),
+            next_order: 1,
+            analytics: Analytics::simulated(seed, 60.0),
+            consent: true,
+            params,
+        }
+    }
+
+    /// Revokes (or grants) analytics consent from the start.
+    pub fn with_consent(mut self, consent: bool) -> Trading {
+        self.consent = consent;
+        self
+    }
+
+    /// The run id: a stable hash of the simulation name, seed and parameters.
+    pub fn run_id(&self) -> String {
+        let params = serde_json::to_string(&self.params).unwrap_or_default();
+        stable_hash(format!("trading|{}|{params}", self.seed).as_bytes())
+    }
+}
+
+type Ctx<'a> = tickcascade::Context<'a, Trading>;
+
+fn mean(w: &VecDeque<f64>, n: usize) -> f64 {
+    w.iter().rev().take(n).sum::<f64>() / n as f64
+}
+
+impl AnalyticsHost for Trading {
+    fn analytics(&mut self) -> &mut Analytics {
+        &mut self.analytics
+    }
+}
+
+fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let cash = num(&data(e), "cash");
+    ctx.state().portfolio.cash = cash;
+    if !ctx.state().consent {
+        let mut revoke = serde_json::Map::new();
+        revoke.insert("analytics".into(), false.into());
+        analytics::set_consent(ctx, revoke)?;
+    }
+    let bot = format!("bot-{}", ctx.state().seed);
+    analytics::identify(ctx, &bot, json!({"strategy": "ma-cross"}))?;
+    Ok(())
+}
+
+fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let d = data(e);
+    let (symbol, price) = (text(&d, "symbol"), num(&d, "price"));
+    let signal = {
+        let bot = ctx.state();
+        bot.portfolio.prices.insert(symbol.clone(), price);
+        let (short, long) = (bot.params.short_window, bot.params.long_window);
+        let w = bot.windows.entry(symbol.clone()).or_default();
+        w.push_back(price);
+        while w.len() > long {
+            w.pop_front();
+        }
+        if w.len() < long {
+            return Ok(());
+        }
+        let (s, l) = (cents(mean(w, short)), cents(mean(w, long)));
+        let above = s > l;
+        let before = bot.above.insert(symbol.clone(), above);
+        match before {
+            Some(b) if b != above => Some((if above { "BUY" } else { "SELL" }, s, l)),
+            _ => None,
+        }
+    };
+    if let Some((side, s, l)) = signal {
+        ctx.publish(
+            "strategy.signal",
+            &json!({"symbol": symbol, "signal": side, "price": price, "short_ma": s, "long_ma": l}),
+        )?;
+    }
+    Ok(())
+}
+
+fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let d = data(e);
+    let (symbol, side, price) = (text(&d, "symbol"), text(&d, "signal"), num(&d, "price"));
+    let order = {
+        let bot = ctx.state();
+        bot.portfolio.signals += 1;
+        let qty = if side == "BUY" {
+            milli(bot.portfolio.cash * bot.params.order_fraction / price)
+        } else {
+            bot.portfolio.holdings.get(&symbol).copied().unwrap_or(0.0)
+        };
+        if qty <= 0.0 {
+            return Ok(());
+        }
+        let id = bot.next_order;
+        bot.next_order += 1;
+        // Slippage of up to ±0.5%, in whole basis points.
+        let bps = bot.rng.range(-50, 50) as f64;
+        (id, qty, cents(price * (1.0 + bps / 10_000.0)))
+    };
+    let (id, qty, fill) = order;
+    let created = ctx.publish(
+        "order.created",
+        &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "price": price}),
+    )?.id().clone();
+    analytics::track(
+        ctx,
+        "order_created",
+        json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty}),
+    )?;
+    let next = ctx.log().current_tick() + 1;
+    ctx.state().schedule.at(
+        next,
+        "order.filled",
+        &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "fill_price": fill}),
+        Some(&created),
+    );
+    Ok(())
+}
+
+/// The projection's rule for a fill (the live bot applies its own copy in
+/// `on_fill`, so that replay checks one against the other).
+fn fill_into(p: &mut Portfolio, symbol: &str, side: &str, qty: f64, fill: f64) {
+    let cost = cents(qty * fill);
+    let held = p.holdings.entry(symbol.to_owned()).or_insert(0.0);
+    if side == "BUY" {
+        p.cash = cents(p.cash - cost);
+        *held = milli(*held + qty + 1e-9);
+    } else {
+        p.cash = cents(p.cash + cost);
+        *held = milli(*held - qty + 1e-9).max(0.0);
+    }
+    p.orders_filled += 1;
+}
+
+fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+    let d = data(e);
+    let (symbol, side) = (text(&d, "symbol"), text(&d, "side"));
+    let (qty, fill) = (num(&d, "quantity"), num(&d, "fill_price"));
+    let p = &mut ctx.state().portfolio;
+    let cost = cents(qty * fill);
+    let held = p.holdings.entry(symbol.clone()).or_insert(0.0);
+    if side == "BUY" {
+        p.cash = cents(p.cash - cost);
+        *held = milli(*held + qty + 1e-9);
+    } else {
+        p.cash = cents(p.cash + cost);
+        *held = milli(*held - qty + 1e-9).max(0.0);
+    }
+    p.orders_filled += 1;
+    let summary = json!({"cash": p.cash, "holdings": p.holdings, "value": cents(p.value())});
+    ctx.publish("portfolio.updated", &summary)?;
+    analytics::track(
+        ctx,
+        "order_filled",
+        json!({"order_id": d["order_id"], "symbol": symbol, "side": side, "price": fill}),
+    )?;
+    Ok(())
+}
+
+impl Simulation for Trading {
+    fn subscribe(bus: &mut EventBus<Self>) {
+        bus.subscribe("bot.start", fallible(on_start));
+        bus.subscribe("market.price_update", fallible(on_price));
+        bus.subscribe("strategy.signal", fallible(on_signal));
+        bus.subscribe("order.filled", fallible(on_fill));
+    }
+
+    fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        if bus.log().current_tick() == 0 {
+            let bot = bus.state();
+            let start = json!({
+                "simulation": "trading",
+                "seed": bot.seed,
+                "params": bot.params,
+                "run_id": bot.run_id(),
+                "cash": bot.params.starting_cash,
+            });
+            bus.publish("bot.start", &start)?;
+        }
+        let symbols: Vec<(String, f64)> = bus.state().params.symbols.clone();
+        for (symbol, opening) in symbols {
+            let bot = bus.state_mut();
+            let last = bot
+                .portfolio
+                .prices
+                .get(&symbol)
+                .copied()
+                .unwrap_or(opening);
+            // A move in whole basis points within ±volatility.
+            let span = (bot.params.volatility * 10_000.0) as i64;
+            let bps = bot.rng.range(-span, span) as f64;
+            let price = cents(last * (1.0 + bps / 10_000.0)).max(0.01);
+            let volume = bot.rng.range(1, 5_000) as f64 / 100.0;
+            bus.publish(
+                "market.price_update",
+                &json!({"symbol": symbol, "price": price}),
+            )?;
+            bus.publish(
+                "market.volume_update",
+                &json!({"symbol": symbol, "volume": volume}),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end_tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        analytics::flush_dropped(bus).map(|_| ())
+    }
+
+    fn schedule(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+}
+
+impl Projection for Portfolio {
+    fn apply(&mut self, e: &Event) -> bool {
+        match e.event_type() {
+            "bot.start" => self.cash = num(&data(e), "cash"),
+            "market.price_update" => {
+                let d = data(e);
+                self.prices.insert(text(&d, "symbol"), num(&d, "price"));
+            }
+            "strategy.signal" => self.signals += 1,
+            "order.filled" => {
+                let d = data(e);
+                fill_into(
+                    self,
+                    &text(&d, "symbol"),
+                    &text(&d, "side"),
+                    num(&d, "quantity"),
+                    num(&d, "fill_price"),
+                );
+            }
+            "market.volume_update" | "order.created" | "portfolio.updated" => {}
+            // Analytics observe the bot; they never change the portfolio.
+            t if t.starts_with("analytics.") => {}
+            _ => return false,
+        }
+        true
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the command line and the demos: one test binary, one module per
+//! behaviour, each named as a sentence.
+
+#[path = "../../../../tests/common/mod.rs"]
+mod common;
+
+mod analytics_rules_hold_on_the_bus;
+mod cli_prints_what_eventure_prints;
+mod cli_reports_bad_input_with_file_line_and_exit_code;
+mod deliver_backfills_a_log_and_resumes_from_the_spool;
+mod simulations_are_seeded_and_replay_rebuilds_their_state;
+mod sweeps_write_datasets_engines_can_read;

@@ -1,0 +1,151 @@
+//! Exports: golden DOT, Mermaid and trace output for committed fixtures,
+//! trace JSON that Perfetto can open (every flow has both ends), selections,
+//! and Mermaid's size limit. Regenerate the goldens after a deliberate change
+//! with `TICKCASCADE_BLESS=1 cargo test --test exports_draw_cascades`.
+
+use crate::common::{assert_same, fixture, read_fixture};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::ops::Bound;
+use tickcascade::{EventId, EventLog, LoadOptions, load_file};
+use tickcascade_datasets::export::{
+    ExportError, Selection, select, write_dot, write_html, write_mermaid, write_trace,
+};
+
+fn load(name: &str) -> EventLog {
+    load_file(
+        &fixture(&format!("eventure/{name}.jsonl")),
+        &LoadOptions::default(),
+    )
+    .unwrap()
+    .0
+}
+
+fn golden(file: &str, got: &str) {
+    if std::env::var_os("TICKCASCADE_BLESS").is_some() {
+        std::fs::write(fixture(&format!("export/{file}")), got).unwrap();
+    }
+    assert_same(file, &read_fixture(&format!("export/{file}")), got);
+}
+
+fn render(name: &str, selection: &Selection) -> (String, String, String) {
+    let log = load(name);
+    let chosen = select(&log, selection).unwrap();
+    let (mut dot, mut mermaid, mut trace) = (Vec::new(), Vec::new(), Vec::new());
+    write_dot(&log, &chosen, &mut dot).unwrap();
+    write_mermaid(&log, &chosen, &mut mermaid).unwrap();
+    write_trace(&log, &chosen, &mut trace).unwrap();
+    (
+        String::from_utf8(dot).unwrap(),
+        String::from_utf8(mermaid).unwrap(),
+        String::from_utf8(trace).unwrap(),
+    )
+}
+
+#[test]
+fn dot_mermaid_and_trace_match_the_goldens() {
+    for name in [
+        "spec_example",
+        "orphans",
+        "duplicates",
+        "cycles",
+        "multi_roots",
+    ] {
+        let (dot, mermaid, trace) = render(name, &Selection::default());
+        golden(&format!("{name}.dot"), &dot);
+        golden(&format!("{name}.mmd"), &mermaid);
+        golden(&format!("{name}.trace.json"), &trace);
+    }
+}
+
+#[test]
+fn every_trace_parses_and_every_flow_has_both_ends() {
+    for name in ["spec_example", "game", "chain50", "bus_program", "values"] {
+        let log = load(name);
+        let chosen = select(&log, &Selection::default()).unwrap();
+        let mut out = Vec::new();
+        write_trace(&log, &chosen, &mut out).unwrap();
+        let trace = String::from_utf8(out).unwrap();
+        let v: Value = serde_json::from_str(&trace).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let items = v["traceEvents"].as_array().unwrap();
+        let mut ends: HashMap<u64, (u32, u32)> = HashMap::new();
+        let mut slices = 0;
+        for it in items {
+            match it["ph"].as_str().unwrap() {
+                "s" => ends.entry(it["id"].as_u64().unwrap()).or_default().0 += 1,
+                "f" => ends.entry(it["id"].as_u64().unwrap()).or_default().1 += 1,
+                "X" => slices += 1,
+                _ => {}
+            }
+        }
+        assert_eq!(slices, load(name).len());
+        assert!(ends.values().all(|&(s, f)| s == 1 && f == 1), "{name}");
+    }
+}
+
+#[test]
+fn selections_pick_a_cascade_a_tick_range_and_types() {
+    let log = load("spec_example");
+    let root = Selection {
+        root: Some(EventId::from("0-EBEB-1")),
+        ..Selection::default()
+    };
+    assert_eq!(select(&log, &root).unwrap(), [1, 2]);
+    let ticks = Selection {
+        ticks: Some((Bound::Included(1), Bound::Included(3))),
+        ..Selection::default()
+    };
+    assert_eq!(select(&log, &ticks).unwrap(), [4, 5, 6]);
+    let types = Selection {
+        types: vec!["xp.*".into(), "weather.rain".into()],
+        ..Selection::default()
+    };
+    assert_eq!(select(&log, &types).unwrap(), [3, 5, 6]);
+    let unknown = Selection {
+        root: Some(EventId::from("nope")),
+        ..Selection::default()
+    };
+    assert!(matches!(
+        select(&log, &unknown),
+        Err(ExportError::UnknownRoot(_))
+    ));
+}
+
+#[test]
+fn mermaid_refuses_what_it_cannot_draw_and_says_which_filter_to_use() {
+    let log = load("game");
+    let all = select(&log, &Selection::default()).unwrap();
+    let err = write_mermaid(&log, &all, &mut Vec::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--root") && err.contains("--ticks") && err.contains("--type"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_html_viewer_is_one_self_contained_file_with_the_events_embedded() {
+    let log = load("values");
+    let all = select(&log, &Selection::default()).unwrap();
+    let mut out = Vec::new();
+    write_html(&log, &all, "values <test>", &mut out).unwrap();
+    let html = String::from_utf8(out).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no network"
+    );
+    assert!(html.contains("values &lt;test&gt;"));
+    let start = html.find("id=\"events\">").unwrap() + "id=\"events\">".len();
+    let end = start + html[start..].find("</script>").unwrap();
+    let events: Vec<Value> = serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap();
+    assert_eq!(events.len(), log.len());
+    for (e, item) in log.events().iter().zip(&events) {
+        assert_eq!(
+            item[6].as_str().unwrap(),
+            e.data_json(),
+            "data embedded as canonical text"
+        );
+    }
+}

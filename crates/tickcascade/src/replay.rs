@@ -1,0 +1,311 @@
+//! Rebuilding state from events: a state is a fold ([`Projection`]) over
+//! the log, [`replay`] rebuilds it as of any tick, [`Snapshots`] checkpoint
+//! it every K ticks so a late tick costs only the events since the nearest
+//! checkpoint, and [`first_divergence`] / [`first_difference`] find where
+//! two runs part.
+
+use crate::stable_hash;
+use crate::{Event, EventId, EventLog};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+
+/// State that events build. `apply` returns false for events it does not
+/// know (they are ignored and counted).
+///
+/// ```
+/// use tickcascade::{Event, EventLog, replay::{Projection, replay}};
+/// #[derive(Default)]
+/// struct Gold(i64);
+/// impl Projection for Gold {
+///     fn apply(&mut self, e: &Event) -> bool {
+///         match e.event_type() {
+///             "gold.found" => { self.0 += e.data_as::<i64>().unwrap_or(0); true }
+///             _ => false,
+///         }
+///     }
+/// }
+/// let mut log = EventLog::new();
+/// log.add_event("gold.found", &5, None)?;
+/// log.advance_tick();
+/// log.add_event("gold.found", &7, None)?;
+/// log.add_event("weather", &(), None)?;
+/// assert_eq!(replay::<Gold>(&log, Some(0)).state.0, 5);
+/// let all = replay::<Gold>(&log, None);
+/// assert_eq!((all.state.0, all.stats.ignored), (12, 1));
+/// # Ok::<(), tickcascade::DataError>(())
+/// ```
+pub trait Projection {
+    fn apply(&mut self, event: &Event) -> bool;
+}
+
+/// What a replay saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplayStats {
+    pub applied: usize,
+    pub ignored: usize,
+    /// Ignored events per type, types in first-seen order.
+    pub ignored_by_type: BTreeMap<String, usize>,
+}
+
+/// A rebuilt state and how it was built.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replayed<P> {
+    pub state: P,
+    pub stats: ReplayStats,
+}
+
+fn apply_counted<P: Projection>(state: &mut P, stats: &mut ReplayStats, e: &Event) {
+    if state.apply(e) {
+        stats.applied += 1;
+    } else {
+        stats.ignored += 1;
+        *stats
+            .ignored_by_type
+            .entry(e.event_type().to_owned())
+            .or_default() += 1;
+    }
+}
+
+/// The state after every event with `tick <= until_tick` (all events when
+/// `None`), in log order, from `P::default()`.
+pub fn replay<P: Projection + Default>(log: &EventLog, until_tick: Option<i64>) -> Replayed<P> {
+    let mut state = P::default();
+    let mut stats = ReplayStats::default();
+    let events: Box<dyn Iterator<Item = &Event>> = match until_tick {
+        Some(t) => Box::new(log.events_until_tick(t)),
+        None => Box::new(log.events().iter()),
+    };
+    for e in events {
+        apply_counted(&mut state, &mut stats, e);
+    }
+    Replayed { state, stats }
+}
+
+struct Checkpoint {
+    /// The state after every event with tick <= `tick`.
+    tick: i64,
+    /// Position of the first event after the checkpoint.
+    next: usize,
+    json: String,
+    stats: ReplayStats,
+}
+
+/// Serialized checkpoints of a projection every `every` ticks.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use tickcascade::replay::{Projection, Snapshots, replay};
+/// use tickcascade::{Event, EventLog};
+///
+/// #[derive(Default, Debug, PartialEq, Serialize, Deserialize)]
+/// struct Gold(i64);
+/// impl Projection for Gold {
+///     fn apply(&mut self, e: &Event) -> bool {
+///         let found = e.event_type() == "gold.found";
+///         self.0 += if found { e.data_as::<i64>().unwrap_or(0) } else { 0 };
+///         found
+///     }
+/// }
+/// let mut log = EventLog::new();
+/// for tick in 0..60 {
+///     log.add_event("gold.found", &(tick % 7), None)?;
+///     log.advance_tick();
+/// }
+/// let snaps = Snapshots::<Gold>::build(&log, 10).unwrap();
+/// assert_eq!(snaps.state_at(&log, 45).unwrap().state, replay::<Gold>(&log, Some(45)).state);
+/// # Ok::<(), tickcascade::DataError>(())
+/// ```
+pub struct Snapshots<P> {
+    every: i64,
+    points: Vec<Checkpoint>,
+    _state: std::marker::PhantomData<P>,
+}
+
+impl<P: Projection + Default + Serialize + DeserializeOwned> Snapshots<P> {
+    /// Replays `log` once, checkpointing after the last event of every tick
+    /// that is at least `every` ticks past the previous checkpoint.
+    pub fn build(log: &EventLog, every: i64) -> Result<Snapshots<P>, serde_json::Error> {
+        let every = every.max(1);
+        let mut state = P::default();
+        let mut stats = ReplayStats::default();
+        let mut points = Vec::new();
+        let events = log.events();
+        let mut last: Option<i64> = None;
+        for (i, e) in events.iter().enumerate() {
+            apply_counted(&mut state, &mut stats, e);
+            let tick_ends = events.get(i + 1).is_none_or(|n| n.tick() != e.tick());
+            if log.ticks_ordered() && tick_ends && last.is_none_or(|l| e.tick() >= l + every) {
+                points.push(Checkpoint {
+                    tick: e.tick(),
+                    next: i + 1,
+                    json: serde_json::to_string(&state)?,
+                    stats: stats.clone(),
+                });
+                last = Some(e.tick());
+            }
+        }
+        Ok(Snapshots {
+            every,
+            points,
+            _state: std::marker::PhantomData,
+        })
+    }
+
+    /// Checkpoint spacing in ticks.
+    pub fn every(&self) -> i64 {
+        self.every
+    }
+
+    /// Number of checkpoints.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// True when there are none (an empty or unordered log).
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The state as of `tick`: the nearest checkpoint at or before it, then
+    /// the events since.
+    pub fn state_at(&self, log: &EventLog, tick: i64) -> Result<Replayed<P>, serde_json::Error> {
+        let at = self.points.partition_point(|c| c.tick <= tick);
+        let (mut state, mut stats, from) = match at.checked_sub(1).map(|i| &self.points[i]) {
+            Some(c) => (serde_json::from_str(&c.json)?, c.stats.clone(), c.next),
+            None => (P::default(), ReplayStats::default(), 0),
+        };
+        for e in log.events()[from..].iter().take_while(|e| e.tick() <= tick) {
+            apply_counted(&mut state, &mut stats, e);
+        }
+        Ok(Replayed { state, stats })
+    }
+}
+
+/// Where two runs part.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Divergence {
+    /// The first tick after which the states differ (or the logs, for
+    /// [`first_difference`]).
+    pub tick: i64,
+    /// The first event of that tick that differs, in each log (None when
+    /// that log has fewer events there).
+    pub recorded: Option<Event>,
+    pub rerun: Option<Event>,
+    /// The root of the recorded event's cascade (following parents).
+    pub cause: Option<EventId>,
+}
+
+fn same_event(a: &Event, b: &Event, ignore_time: bool) -> bool {
+    a.tick() == b.tick()
+        && a.event_type() == b.event_type()
+        && a.data_json() == b.data_json()
+        && a.id() == b.id()
+        && a.parent_id() == b.parent_id()
+        && (ignore_time || a.timestamp() == b.timestamp())
+}
+
+fn by_tick(log: &EventLog) -> BTreeMap<i64, Vec<usize>> {
+    let mut m: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    for (i, e) in log.events().iter().enumerate() {
+        m.entry(e.tick()).or_default().push(i);
+    }
+    m
+}
+
+/// The root of `e`'s cascade: parents followed (first holder of each id)
+/// until an event without a known parent; cycle-safe.
+pub fn cascade_root<'a>(log: &'a EventLog, e: &'a Event) -> &'a Event {
+    let mut at = e;
+    let mut seen = std::collections::HashSet::new();
+    while let Some(p) = at.parent_id().and_then(|p| log.event_by_id(p)) {
+        if !seen.insert(p.id()) {
+            break;
+        }
+        at = p;
+    }
+    at
+}
+
+fn first_differing_in_tick(
+    a: &EventLog,
+    b: &EventLog,
+    ia: &[usize],
+    ib: &[usize],
+    ignore_time: bool,
+) -> Option<(Option<Event>, Option<Event>)> {
+    let n = ia.len().max(ib.len());
+    (0..n).find_map(|k| {
+        let ea = ia.get(k).map(|&i| &a.events()[i]);
+        let eb = ib.get(k).map(|&i| &b.events()[i]);
+        match (ea, eb) {
+            (Some(x), Some(y)) if same_event(x, y, ignore_time) => None,
+            (x, y) => Some((x.cloned(), y.cloned())),
+        }
+    })
+}
+
+/// The first tick at which two logs differ (comparing each tick's events in
+/// log order: type, data, id, parent, and timestamp unless `ignore_time`).
+pub fn first_difference(a: &EventLog, b: &EventLog, ignore_time: bool) -> Option<Divergence> {
+    let (ta, tb) = (by_tick(a), by_tick(b));
+    let ticks: std::collections::BTreeSet<i64> = ta.keys().chain(tb.keys()).copied().collect();
+    for t in ticks {
+        let empty = Vec::new();
+        let ia = ta.get(&t).unwrap_or(&empty);
+        let ib = tb.get(&t).unwrap_or(&empty);
+        if let Some((recorded, rerun)) = first_differing_in_tick(a, b, ia, ib, ignore_time) {
+            let cause = recorded
+                .as_ref()
+                .and_then(|e| a.event_by_id(e.id()))
+                .map(|e| cascade_root(a, e).id().clone());
+            return Some(Divergence {
+                tick: t,
+                recorded,
+                rerun,
+                cause,
+            });
+        }
+    }
+    None
+}
+
+/// Replays both logs tick by tick and compares a stable hash of the state
+/// (its JSON) after each tick; the first tick whose states differ is
+/// reported with the first differing event there and its cascade's root.
+/// `None` means the runs agree on every tick.
+pub fn first_divergence<P: Projection + Default + Serialize>(
+    recorded: &EventLog,
+    rerun: &EventLog,
+) -> Option<Divergence> {
+    let (ta, tb) = (by_tick(recorded), by_tick(rerun));
+    let ticks: std::collections::BTreeSet<i64> = ta.keys().chain(tb.keys()).copied().collect();
+    let (mut sa, mut sb) = (P::default(), P::default());
+    let empty = Vec::new();
+    for t in ticks {
+        let ia = ta.get(&t).unwrap_or(&empty);
+        let ib = tb.get(&t).unwrap_or(&empty);
+        for &i in ia {
+            sa.apply(&recorded.events()[i]);
+        }
+        for &i in ib {
+            sb.apply(&rerun.events()[i]);
+        }
+        let hash = |s: &P| stable_hash(&serde_json::to_vec(s).unwrap_or_default());
+        if hash(&sa) != hash(&sb) {
+            let (r, o) =
+                first_differing_in_tick(recorded, rerun, ia, ib, true).unwrap_or((None, None));
+            let cause = r
+                .as_ref()
+                .and_then(|e| recorded.event_by_id(e.id()))
+                .map(|e| cascade_root(recorded, e).id().clone());
+            return Some(Divergence {
+                tick: t,
+                recorded: r,
+                rerun: o,
+                cause,
+            });
+        }
+    }
+    None
+}

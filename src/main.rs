@@ -1,5 +1,0 @@
-//! The `tickcascade` binary: parse arguments, call the library, exit.
-
-fn main() -> std::process::ExitCode {
-    tickcascade::cli::main(std::env::args_os())
-}
