@@ -79,6 +79,12 @@ impl DataIndex {
         self.top_keys.push(keys);
     }
 
+    /// Room for `n` more events.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.lens.reserve(n);
+        self.top_keys.reserve(n);
+    }
+
     /// Where the top-level keys of the data of the event at `position` are.
     #[cfg(test)]
     pub(crate) fn top_keys(&self, position: usize) -> TopKeys {

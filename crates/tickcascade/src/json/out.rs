@@ -1,8 +1,9 @@
 //! `JsonBuf`: the buffer the serializer writes canonical text into.
 //!
-//! A `String` with the few appends canonical JSON needs (fixed pieces,
-//! decimal integers through `itoa`, field names, quoted strings). What it
-//! holds is always whole `&str` pieces, so it is text at every step.
+//! A byte vector with the few appends canonical JSON needs (fixed ASCII
+//! pieces, decimal integers through `itoa`, field names, quoted strings).
+//! Every write is a whole `&str` or ASCII, so what it holds is text; reading
+//! it back as `&str` is checked, not trusted.
 
 /// Where escaping and float formatting write: a `String` or a `JsonBuf`.
 pub(crate) trait TextOut {
@@ -24,65 +25,60 @@ impl TextOut for String {
 /// A growable text buffer for canonical JSON.
 #[derive(Default)]
 pub(crate) struct JsonBuf {
-    text: String,
+    bytes: Vec<u8>,
 }
 
 impl JsonBuf {
     pub(crate) fn clear(&mut self) {
-        self.text.clear();
+        self.bytes.clear();
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.text.len()
+        self.bytes.len()
     }
 
     /// Forgets everything from `len` on (a length this buffer reported).
     pub(crate) fn truncate(&mut self, len: usize) {
-        if self.text.is_char_boundary(len) {
-            self.text.truncate(len);
-        }
+        self.bytes.truncate(len);
     }
 
-    /// The text written so far (always text: kept an `Option` for callers
-    /// that treated it as fallible).
+    /// The text written so far. Every write is a whole `&str` or ASCII, so
+    /// this cannot fail; if it ever did, the caller gets `None`, not a panic.
     pub(crate) fn as_str(&self) -> Option<&str> {
-        Some(&self.text)
+        std::str::from_utf8(&self.bytes).ok()
     }
 
     /// The bytes written so far.
     #[inline]
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.text.as_bytes()
+        &self.bytes
     }
 
     /// The bytes written in `start..end` (for comparing keys).
     pub(crate) fn slice(&self, start: usize, end: usize) -> &[u8] {
-        let b = self.text.as_bytes();
-        &b[start.min(b.len())..end.min(b.len())]
+        let n = self.bytes.len();
+        &self.bytes[start.min(n)..end.min(n)]
     }
 
     /// Appends a piece known at compile time (`", "`, `"null"`, ...): ASCII.
     #[inline]
     pub(crate) fn push_ascii<const N: usize>(&mut self, piece: &[u8; N]) {
-        for &b in piece {
-            self.push_byte(b);
-        }
+        debug_assert!(piece.is_ascii());
+        self.bytes.extend_from_slice(piece);
     }
 
-    /// Appends one ASCII byte (anything else is written as U+FFFD).
+    /// Appends one ASCII byte.
     #[inline]
     pub(crate) fn push_byte(&mut self, b: u8) {
-        self.text.push(if b.is_ascii() {
-            char::from(b)
-        } else {
-            '\u{fffd}'
-        });
+        debug_assert!(b.is_ascii());
+        self.bytes.push(b);
     }
 
     /// Appends `v` in decimal.
     #[inline]
     pub(crate) fn push_u64(&mut self, v: u64) {
-        self.text.push_str(itoa::Buffer::new().format(v));
+        self.bytes
+            .extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
 
     /// Appends a struct field's name and separators: `, "NAME": `, or
@@ -90,10 +86,10 @@ impl JsonBuf {
     #[inline]
     pub(crate) fn push_field(&mut self, name: &str, first: bool) {
         if !first {
-            self.text.push_str(", ");
+            self.bytes.extend_from_slice(b", ");
         }
         self.push_json_str(name);
-        self.text.push_str(": ");
+        self.bytes.extend_from_slice(b": ");
     }
 
     /// Appends `s` as a quoted JSON string, escaped as Python writes it.
@@ -106,12 +102,17 @@ impl JsonBuf {
 impl TextOut for JsonBuf {
     #[inline]
     fn push_str(&mut self, s: &str) {
-        self.text.push_str(s);
+        self.bytes.extend_from_slice(s.as_bytes());
     }
 
     #[inline]
     fn push(&mut self, c: char) {
-        self.text.push(c);
+        if c.is_ascii() {
+            self.bytes.push(c as u8);
+        } else {
+            let mut utf8 = [0; 4];
+            self.push_str(c.encode_utf8(&mut utf8));
+        }
     }
 }
 
