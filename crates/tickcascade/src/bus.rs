@@ -11,6 +11,9 @@
 //! depth-first: a handler's follow-up events are logged and fully dispatched
 //! before the next handler of the parent runs, so log order equals
 //! Eventure's for the same program.
+//!
+//! Size: over 600 lines with its unit tests (about 540 without): the bus,
+//! its dispatch plan cache and `Context` are one concept.
 
 use crate::event::Event;
 use crate::id::EventId;

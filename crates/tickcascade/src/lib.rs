@@ -21,13 +21,16 @@
 //!   per event, where its text and top-level keys are (`DataIndex`), for
 //!   data queries that skip the events. The one module with `unsafe` code.
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
+//! - `journal`: `Journal`, told of each appended event and each tick's end
+//!   (the JSONL `LiveWriter` is one).
 //! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
 //! - `query`: `EventQuery` (by type, data, tick, roots, cascades) and
 //!   `DataFilter`.
 //! - `parallel`: scoped threads for loads and data scans whose caller asked
 //!   for more than one thread; a refused thread's work is done by the caller.
 //! - `view`: the text viewers (`print_event_cascade` and friends).
-//! - `jsonl`: load and save, load modes, `Loader`, `LiveWriter`.
+//! - `jsonl/`: load and save (options, errors, the line parser, strict
+//!   checks, `Loader`, saving, `LiveWriter`), one file each.
 //! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`.
 //! - [`canonical`]: reading canonical JSON text (tokens, members) and Python's
@@ -62,6 +65,7 @@ pub mod canonical;
 mod event;
 pub mod event_set;
 mod id;
+mod journal;
 mod json;
 mod jsonl;
 mod log;
@@ -76,6 +80,7 @@ pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription,
 pub use event::{Event, EventType, Timestamp};
 pub use event_set::EventSet;
 pub use id::EventId;
+pub use journal::Journal;
 pub use json::ser::DataError;
 pub use jsonl::{
     LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning, Loader,

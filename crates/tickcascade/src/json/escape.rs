@@ -2,7 +2,7 @@
 //! pure ASCII output, lowercase `\uXXXX`, UTF-16 surrogate pairs for astral
 //! characters, and the decoding of such strings back into characters.
 
-use super::out::TextOut;
+use super::text_out::TextOut;
 use std::borrow::Cow;
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

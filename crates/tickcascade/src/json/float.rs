@@ -5,7 +5,7 @@
 //! (`1e16`, `1e-5`, `10000000000000000`), so the rule is applied here by hand
 //! on top of the shortest digits that ryu produces.
 
-use super::out::TextOut;
+use super::text_out::TextOut;
 
 /// How non-finite values are spelled: in a JSON file (`NaN`, `Infinity`)
 /// or in a printed view (`nan`, `inf`).

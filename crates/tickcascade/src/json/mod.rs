@@ -13,6 +13,7 @@ mod printable;
 pub(crate) mod pyfmt;
 pub(crate) mod scan;
 pub(crate) mod ser;
+pub(crate) mod text_out;
 pub(crate) mod tokens;
 pub(crate) mod top_keys;
 pub(crate) mod tree;

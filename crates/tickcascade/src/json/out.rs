@@ -5,22 +5,7 @@
 //! Every write is a whole `&str` or ASCII, so what it holds is text; reading
 //! it back as `&str` is checked, not trusted.
 
-/// Where escaping and float formatting write: a `String` or a `JsonBuf`.
-pub(crate) trait TextOut {
-    fn push_str(&mut self, s: &str);
-    fn push(&mut self, c: char);
-}
-
-impl TextOut for String {
-    #[inline]
-    fn push_str(&mut self, s: &str) {
-        String::push_str(self, s);
-    }
-    #[inline]
-    fn push(&mut self, c: char) {
-        String::push(self, c);
-    }
-}
+pub(crate) use super::text_out::TextOut;
 
 /// A growable text buffer for canonical JSON.
 #[derive(Default)]

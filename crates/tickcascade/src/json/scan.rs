@@ -5,6 +5,9 @@
 //!
 //! Nesting depth costs heap, never stack: containers are tracked on an
 //! explicit stack, so a value nested a million levels deep scans fine.
+//!
+//! Size: about 920 lines without its tests: the validator and the
+//! canonicalizer are one iterative state machine over the line.
 
 use super::escape::{is_plain, push_u_escape, write_json_str_body};
 use super::float::{NonFinite, write_float};

@@ -1,0 +1,144 @@
+//! What a load reports: warnings, the report, and errors with kinds a
+//! caller can match, each naming the source, the line and the column.
+
+use std::fmt;
+use std::io;
+
+/// Something a load noticed but did not fail on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadWarning {
+    pub line: usize,
+    pub message: String,
+}
+
+/// What a load read besides the events.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// Lines that were empty or white space only (skipped, as Eventure does).
+    pub blank_lines: usize,
+    pub warnings: Vec<LoadWarning>,
+}
+
+/// What is wrong with the input.
+#[derive(Debug)]
+pub enum LoadErrorKind {
+    /// The file could not be read.
+    Io(io::Error),
+    /// The line is not valid UTF-8.
+    InvalidUtf8,
+    /// The input holds NUL bytes: not a text file.
+    Binary,
+    /// The file starts with a byte order mark (Eventure rejects it too).
+    ByteOrderMark,
+    /// The line is not a JSON object Eventure could read.
+    Syntax(String),
+    /// `NaN`, `Infinity` or an overflowing number, without `allow_nan`.
+    NonFinite(String),
+    /// A required key is absent.
+    MissingField(&'static str),
+    /// A key holds the wrong kind of value.
+    WrongType {
+        field: &'static str,
+        expected: &'static str,
+        found: String,
+    },
+    /// Strict: an id already held by an earlier line.
+    DuplicateId { id: String, first_line: usize },
+    /// Strict: a tick lower than the previous event's.
+    TickBackwards { tick: i64, previous: i64 },
+    /// Strict: a parent id that no earlier line holds.
+    UnknownParent(String),
+    /// Strict: `{tick}-…` in the id disagrees with the tick.
+    IdTickMismatch { id: String, tick: i64 },
+}
+
+/// A load failure: where (source, line, column) and what.
+#[derive(Debug)]
+pub struct LoadError {
+    /// The file name, or `<stdin>`.
+    pub source: String,
+    /// 1-based line; 0 when the error is about the whole input.
+    pub line: usize,
+    /// 1-based column (in characters) when known.
+    pub column: Option<usize>,
+    pub kind: LoadErrorKind,
+}
+
+impl fmt::Display for LoadErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "cannot read: {e}"),
+            Self::InvalidUtf8 => f.write_str("not valid UTF-8 (is this a log file?)"),
+            Self::Binary => {
+                f.write_str("holds a NUL byte: this looks like a binary file, not a JSONL log")
+            }
+            Self::ByteOrderMark => f.write_str(
+                "starts with a UTF-8 byte order mark, which JSON Lines do not allow (remove it)",
+            ),
+            Self::Syntax(msg) | Self::NonFinite(msg) => f.write_str(msg),
+            Self::MissingField(name) => write!(f, "missing field \"{name}\""),
+            Self::WrongType {
+                field,
+                expected,
+                found,
+            } => write!(f, "\"{field}\" must be {expected}, found {found}"),
+            Self::DuplicateId { id, first_line } => {
+                write!(f, "duplicate event id {id:?} (first on line {first_line})")
+            }
+            Self::TickBackwards { tick, previous } => {
+                write!(
+                    f,
+                    "tick {tick} is lower than the previous event's tick {previous}"
+                )
+            }
+            Self::UnknownParent(id) => {
+                write!(f, "parent id {id:?} does not appear on an earlier line")
+            }
+            Self::IdTickMismatch { id, tick } => {
+                write!(f, "event id {id:?} does not start with its tick {tick}")
+            }
+        }
+    }
+}
+
+impl LoadErrorKind {
+    /// A short stable name for the kind of problem (`validate --json`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Io(_) => "io",
+            Self::InvalidUtf8 => "invalid_utf8",
+            Self::Binary => "binary",
+            Self::ByteOrderMark => "byte_order_mark",
+            Self::Syntax(_) => "syntax",
+            Self::NonFinite(_) => "non_finite",
+            Self::MissingField(_) => "missing_field",
+            Self::WrongType { .. } => "wrong_type",
+            Self::DuplicateId { .. } => "duplicate_id",
+            Self::TickBackwards { .. } => "tick_backwards",
+            Self::UnknownParent(_) => "unknown_parent",
+            Self::IdTickMismatch { .. } => "id_tick_mismatch",
+        }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.source)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        write!(f, ": {}", self.kind)
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            LoadErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Load settings: how strictly lines are checked, NaN, threads.
+
+/// How strictly a log is read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LoadMode {
+    /// What Eventure accepts (duplicate ids, unknown or later parents,
+    /// ticks out of order), except NaN/Infinity unless `allow_nan`.
+    #[default]
+    Default,
+    /// Also rejects duplicate ids, a tick lower than the previous line's, a
+    /// parent id that does not appear on an earlier line, and an id whose
+    /// tick part disagrees with the event's tick.
+    Strict,
+    /// As `Default`, but a last line that does not parse and has no final
+    /// newline (a torn write) is dropped with a warning.
+    Lenient,
+}
+
+/// Load settings: `LoadOptions::default()` and the setters below.
+///
+/// ```
+/// use tickcascade::{LoadMode, LoadOptions};
+/// let opts = LoadOptions::default().mode(LoadMode::Lenient).allow_nan(true).threads(2);
+/// assert_ne!(opts, LoadOptions::default());
+/// assert_eq!(LoadOptions::default().threads, 1);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoadOptions {
+    pub mode: LoadMode,
+    /// Accept `NaN`, `Infinity`, `-Infinity` (and numbers that overflow to
+    /// infinity), keeping them and re-saving them as Eventure writes them.
+    pub allow_nan: bool,
+    /// Threads a load may use, the caller's included (default 1: none is
+    /// started). With 2 or more, large inputs are parsed partly on a scoped
+    /// thread that has ended when the load returns; the log, the report and
+    /// the first error are the same whatever the count.
+    pub threads: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            mode: LoadMode::Default,
+            allow_nan: false,
+            threads: 1,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// Sets how strictly lines are checked.
+    pub fn mode(self, mode: LoadMode) -> Self {
+        LoadOptions { mode, ..self }
+    }
+
+    /// Sets whether `NaN` and the infinities are accepted.
+    pub fn allow_nan(self, allow_nan: bool) -> Self {
+        LoadOptions { allow_nan, ..self }
+    }
+
+    /// Sets how many threads the load may use (0 and 1: the caller's only).
+    pub fn threads(self, threads: usize) -> Self {
+        LoadOptions { threads, ..self }
+    }
+}

@@ -1,0 +1,47 @@
+//! The strict mode's checks: ids unique, parents known and earlier, ticks
+//! in order, id tick parts that agree with the event's tick.
+
+use super::error::LoadErrorKind;
+use crate::event::Event;
+use crate::id::EventId;
+use crate::log::FastMap;
+
+/// State for the strict checks.
+#[derive(Default)]
+pub(super) struct StrictState {
+    pub(super) line_of_id: FastMap<EventId, usize>,
+    pub(super) previous_tick: Option<i64>,
+}
+
+impl StrictState {
+    pub(super) fn check(&mut self, e: &Event, line: usize) -> Result<(), LoadErrorKind> {
+        if let Some(&first_line) = self.line_of_id.get(e.id()) {
+            return Err(LoadErrorKind::DuplicateId {
+                id: e.id().to_string(),
+                first_line,
+            });
+        }
+        if let Some(previous) = self.previous_tick.filter(|&p| e.tick() < p) {
+            return Err(LoadErrorKind::TickBackwards {
+                tick: e.tick(),
+                previous,
+            });
+        }
+        if let Some(p) = e.parent_id()
+            && !self.line_of_id.contains_key(p)
+        {
+            return Err(LoadErrorKind::UnknownParent(p.to_string()));
+        }
+        if let Some((tick, _, _)) = e.id().parts()
+            && tick != e.tick()
+        {
+            return Err(LoadErrorKind::IdTickMismatch {
+                id: e.id().to_string(),
+                tick: e.tick(),
+            });
+        }
+        self.line_of_id.insert(e.id().clone(), line);
+        self.previous_tick = Some(e.tick());
+        Ok(())
+    }
+}
