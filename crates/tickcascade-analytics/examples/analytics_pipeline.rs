@@ -30,6 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|d| d["level"].clone())
             .unwrap_or_default();
         analytics::track(ctx, "level_up", json!({"level": level})).expect("publish");
+        Ok(())
     });
 
     analytics::page(&mut bus, "startup", json!({"version": "0.1.0"}))?;

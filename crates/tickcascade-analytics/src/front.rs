@@ -5,7 +5,7 @@
 //! destinations are plugins subscribed to `analytics.*`.
 //!
 //! The [`Analytics`] front lives in the bus's state (reach it through
-//! [`AnalyticsHost`]); the free functions take a [`Publisher`] (a handler's
+//! [`AnalyticsHost`]); the free functions take a [`Publish`](tickcascade::Publish) (a handler's
 //! `Context`, or the `EventBus` itself) so that the event is published where
 //! the call is made.
 
@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use tickcascade::replay::Projection;
-use tickcascade::{Context, Event, EventBus, PublishError};
+use tickcascade::{Event, EventBus, Publish, PublishError};
 
 /// Where analytics time comes from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -152,38 +152,6 @@ pub trait AnalyticsHost {
 impl AnalyticsHost for Analytics {
     fn analytics(&mut self) -> &mut Analytics {
         self
-    }
-}
-
-/// Where an analytics call publishes: a handler's context (the event is a
-/// child of the event being handled) or the bus (a root event).
-pub trait Publisher<S> {
-    fn host(&mut self) -> &mut S;
-    fn tick(&self) -> i64;
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError>;
-}
-
-impl<S> Publisher<S> for Context<'_, S> {
-    fn host(&mut self) -> &mut S {
-        self.state()
-    }
-    fn tick(&self) -> i64 {
-        self.log().current_tick()
-    }
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError> {
-        self.publish(event_type, data)
-    }
-}
-
-impl<S> Publisher<S> for EventBus<S> {
-    fn host(&mut self) -> &mut S {
-        self.state_mut()
-    }
-    fn tick(&self) -> i64 {
-        self.log().current_tick()
-    }
-    fn emit(&mut self, event_type: &str, data: &Value) -> Result<&Event, PublishError> {
-        self.publish(event_type, data)
     }
 }
 
@@ -344,23 +312,27 @@ fn with_fields(mut message: Value, fields: &[(&str, Value)]) -> Value {
     message
 }
 
-fn call<S: AnalyticsHost, P: Publisher<S>>(
+fn call<S: AnalyticsHost, P: Publish<S>>(
     p: &mut P,
     event_type: &str,
     kind: &str,
     fields: &[(&str, Value)],
     change: impl FnOnce(&mut IdentityState, &mut IdSource),
 ) -> Result<Option<Event>, PublishError> {
-    let tick = p.tick();
-    match p.host().analytics().prepare(kind, tick, fields, change) {
-        Some(message) => p.emit(event_type, &message).map(|e| Some(e.clone())),
+    let tick = p.log().current_tick();
+    match p
+        .state_mut()
+        .analytics()
+        .prepare(kind, tick, fields, change)
+    {
+        Some(message) => p.publish(event_type, &message).map(|e| Some(e.clone())),
         None => Ok(None),
     }
 }
 
 /// Tracks an action. Returns the logged event, or `None` when dropped.
 pub fn track<S: AnalyticsHost>(
-    p: &mut impl Publisher<S>,
+    p: &mut impl Publish<S>,
     name: &str,
     properties: Value,
 ) -> Result<Option<Event>, PublishError> {
@@ -375,7 +347,7 @@ pub fn track<S: AnalyticsHost>(
 
 /// Records a page (or screen, or area) view.
 pub fn page<S: AnalyticsHost>(
-    p: &mut impl Publisher<S>,
+    p: &mut impl Publish<S>,
     name: &str,
     properties: Value,
 ) -> Result<Option<Event>, PublishError> {
@@ -390,7 +362,7 @@ pub fn page<S: AnalyticsHost>(
 
 /// Sets the user id and merges `traits` into the known traits.
 pub fn identify<S: AnalyticsHost>(
-    p: &mut impl Publisher<S>,
+    p: &mut impl Publish<S>,
     user_id: &str,
     traits: Value,
 ) -> Result<Option<Event>, PublishError> {
@@ -411,11 +383,11 @@ pub fn identify<S: AnalyticsHost>(
 
 /// Links a new user id to the current one.
 pub fn alias<S: AnalyticsHost>(
-    p: &mut impl Publisher<S>,
+    p: &mut impl Publish<S>,
     new_id: &str,
 ) -> Result<Option<Event>, PublishError> {
     let previous = {
-        let s = p.host().analytics().state();
+        let s = p.state_mut().analytics().state();
         s.user_id.clone().unwrap_or_else(|| s.anonymous_id.clone())
     };
     call(
@@ -430,7 +402,7 @@ pub fn alias<S: AnalyticsHost>(
 }
 
 /// Logout: a new anonymous id and a new session; user id and traits cleared.
-pub fn reset<S: AnalyticsHost>(p: &mut impl Publisher<S>) -> Result<Option<Event>, PublishError> {
+pub fn reset<S: AnalyticsHost>(p: &mut impl Publish<S>) -> Result<Option<Event>, PublishError> {
     call(
         p,
         "analytics.reset",
@@ -450,16 +422,16 @@ pub fn reset<S: AnalyticsHost>(p: &mut impl Publisher<S>) -> Result<Option<Event
 /// always logged, with the flags only (no personal data), so replay knows
 /// what was consented; with `analytics: false` later calls are dropped.
 pub fn set_consent<S: AnalyticsHost>(
-    p: &mut impl Publisher<S>,
+    p: &mut impl Publish<S>,
     consent: Map<String, Value>,
 ) -> Result<Event, PublishError> {
     let flags = {
-        let a = p.host().analytics();
+        let a = p.state_mut().analytics();
         a.state.consent.extend(consent);
         a.persist();
         a.state.consent.clone()
     };
-    p.emit(
+    p.publish(
         "analytics.consent",
         &json!({"type": "consent", "consent": flags}),
     )

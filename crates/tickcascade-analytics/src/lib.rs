@@ -14,7 +14,7 @@
 //!
 //! # Layout
 //! - `front`: [`Analytics`] (the state behind the calls), [`AnalyticsHost`],
-//!   [`Publisher`], the calls, consent, drops.
+//!   the calls (through any [`tickcascade::Publish`]), consent, drops.
 //! - `identity`: [`IdSource`], [`IdentityState`] (the projection of identity
 //!   and sessions).
 //! - `storage`: [`IdentityStore`], [`MemoryStore`], [`FileStore`].
@@ -44,7 +44,7 @@ mod storage;
 
 pub use front::{
     Analytics, AnalyticsClock, AnalyticsConfig, AnalyticsContext, AnalyticsHost, LibraryInfo,
-    Publisher, alias, flush_dropped, identify, page, reset, set_consent, track,
+    alias, flush_dropped, identify, page, reset, set_consent, track,
 };
 pub use identity::{IdSource, IdentityState};
 pub use plugin::{ConsoleDestination, Filter, Plugin, install_plugins};

@@ -112,6 +112,7 @@ pub fn install_plugins<S: AnalyticsHost + 'static>(bus: &mut EventBus<S>) {
         for r in reports {
             analytics.warn(r);
         }
+        Ok(())
     });
 }
 

@@ -46,6 +46,7 @@ fn workload(roots: u64, extra_patterns: usize) -> EventLog {
     bus.subscribe("combat.attack", |ctx, _| {
         ctx.publish("combat.damage", &serde_json::json!({"amount": 7}))
             .expect("finite");
+        Ok(())
     });
     for p in 0..extra_patterns {
         let pattern = match p % 4 {
@@ -54,7 +55,10 @@ fn workload(roots: u64, extra_patterns: usize) -> EventLog {
             2 => format!("exact.type{p}"),
             _ => "*".to_owned(),
         };
-        bus.subscribe(&pattern, |ctx, _| *ctx.state() += 1);
+        bus.subscribe(&pattern, |ctx, _| {
+            *ctx.state() += 1;
+            Ok(())
+        });
     }
     for i in 0..roots {
         if i > 0 && i % 1000 == 0 {

@@ -41,12 +41,21 @@ fn build(ticks: u64, per_tick: u64) -> (EventLog, Counts) {
     bus.subscribe("combat.attack", |ctx, e| {
         // Eventure's `e.data["i"]`: only that member is decoded.
         let i = e.data_get::<u64>("i").ok().flatten().unwrap_or(0);
-        ctx.publish("combat.damage", &Damage { amount: i % 20 })
-            .expect("finite data");
+        ctx.publish("combat.damage", &Damage { amount: i % 20 })?;
+        Ok(())
     });
-    bus.subscribe("combat.*", |ctx, _| ctx.state().prefix += 1);
-    bus.subscribe("*.damage", |ctx, _| ctx.state().suffix += 1);
-    bus.subscribe("*", |ctx, _| ctx.state().all += 1);
+    bus.subscribe("combat.*", |ctx, _| {
+        ctx.state().prefix += 1;
+        Ok(())
+    });
+    bus.subscribe("*.damage", |ctx, _| {
+        ctx.state().suffix += 1;
+        Ok(())
+    });
+    bus.subscribe("*", |ctx, _| {
+        ctx.state().all += 1;
+        Ok(())
+    });
     for t in 0..ticks {
         for i in 0..per_tick {
             let data = Root {

@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ctx.publish("combat.damage", &Damage { amount: i % 20 })
             .map(|_| ())
             .unwrap_or_else(|e| eprintln!("publish failed: {e}"));
+        Ok(())
     });
     for i in 0..EVENTS / 2 {
         if i % 1000 == 0 {

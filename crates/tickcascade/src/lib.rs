@@ -23,7 +23,8 @@
 //! - `log`: `EventLog`, `Clock`; owns ids, timestamps and indexes.
 //! - `journal`: `Journal`, told of each appended event and each tick's end
 //!   (the JSONL `LiveWriter` is one).
-//! - `bus`: `EventBus`, `Context`, `Subscription`; wildcard dispatch.
+//! - `bus/`: `EventBus`, `Context`, `Publish`, `Subscription`, `PublishError`;
+//!   wildcard dispatch, handlers that can fail.
 //! - `query`: `EventQuery` (by type, data, tick, roots, cascades) and
 //!   `DataFilter`.
 //! - `parallel`: scoped threads for loads and data scans whose caller asked
@@ -46,7 +47,8 @@
 //!
 //! let mut bus = EventBus::new(EventLog::new());
 //! bus.subscribe("combat.attack", |ctx, e| {
-//!     ctx.publish("combat.damage", &json!({"amount": 15})).unwrap();
+//!     ctx.publish("combat.damage", &json!({"amount": 15}))?;
+//!     Ok(())
 //! });
 //! bus.publish("combat.attack", &json!({"attacker": "orc"}))?;
 //! bus.advance_tick();
@@ -76,7 +78,10 @@ pub mod sim;
 mod stable_hash;
 mod view;
 
-pub use bus::{BusConfig, Context, EventBus, Handler, PublishError, Subscription, pattern_matches};
+pub use bus::{
+    BusConfig, Context, EventBus, Handler, HandlerError, Publish, PublishError, Subscription,
+    pattern_matches,
+};
 pub use event::{Event, EventType, Timestamp};
 pub use event_set::EventSet;
 pub use id::EventId;

@@ -24,7 +24,10 @@ use std::collections::HashSet;
 /// use tickcascade::{EventBus, EventLog, EventQuery};
 /// use serde_json::json;
 /// let mut bus = EventBus::new(EventLog::new());
-/// bus.subscribe("enemy.defeated", |ctx, _| { ctx.publish("treasure.drop", &json!({"item": "gold"})).unwrap(); });
+/// bus.subscribe("enemy.defeated", |ctx, _| {
+///     ctx.publish("treasure.drop", &json!({"item": "gold"}))?;
+///     Ok(())
+/// });
 /// let root = bus.publish("enemy.defeated", &json!({"enemy": "dragon"}))?.clone();
 /// let q = EventQuery::new(bus.log());
 /// assert_eq!(q.cascade(&root).len(), 2);

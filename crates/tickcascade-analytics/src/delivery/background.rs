@@ -97,7 +97,7 @@ impl Background {
         outbox: &Outbox,
     ) -> Result<DeliveryStats, PublishError> {
         let mut total = DeliveryStats::default();
-        for m in outbox.0.borrow_mut().drain(..) {
+        for m in outbox.0.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
             match m {
                 Ok(o) => self.submit(o),
                 Err(reason) => total.drop(reason, 1, None),

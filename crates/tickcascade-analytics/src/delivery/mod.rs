@@ -31,8 +31,7 @@ pub use message::{Client, EventMapper, Outgoing, Selection, insert_id, run_id_of
 pub use spool::{Spool, SpoolState};
 pub use transport::{Response, Transport, parse_retry_after};
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex};
 use tickcascade::{EventBus, PublishError};
 
 /// A collector endpoint.
@@ -69,7 +68,7 @@ impl Endpoint {
 
 /// Messages the delivery subscriber mapped, waiting for `pump`.
 #[derive(Clone, Default)]
-pub struct Outbox(Rc<RefCell<Vec<Result<Outgoing, &'static str>>>>);
+pub struct Outbox(Arc<Mutex<Vec<Result<Outgoing, &'static str>>>>);
 
 /// Subscribes a mapper to `analytics.*`: every analytics event the bus logs
 /// is mapped and put in the returned outbox. Nothing is sent from the
@@ -77,11 +76,14 @@ pub struct Outbox(Rc<RefCell<Vec<Result<Outgoing, &'static str>>>>);
 pub fn subscribe<S: 'static>(bus: &mut EventBus<S>, mapper: EventMapper) -> Outbox {
     let outbox = Outbox::default();
     let sink = outbox.clone();
-    let mapper = RefCell::new(mapper);
+    let mapper = Mutex::new(mapper);
     bus.subscribe("analytics.*", move |_ctx, e| {
-        if let Some(m) = mapper.borrow_mut().map(e) {
-            sink.0.borrow_mut().push(m);
+        // A poisoned lock (a panic while mapping) still holds good data.
+        let mapped = mapper.lock().unwrap_or_else(|p| p.into_inner()).map(e);
+        if let Some(m) = mapped {
+            sink.0.lock().unwrap_or_else(|p| p.into_inner()).push(m);
         }
+        Ok(())
     });
     outbox
 }
@@ -96,7 +98,7 @@ pub fn pump<S, T: Transport, C: DeliveryClock>(
     max_requests: usize,
 ) -> Result<DeliveryStats, PublishError> {
     let mut skipped = DeliveryStats::default();
-    for m in outbox.0.borrow_mut().drain(..) {
+    for m in outbox.0.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
         match m {
             Ok(o) => consumer.send(o.endpoint, o.key.as_deref(), o.body),
             Err(reason) => skipped.drop(reason, 1, None),

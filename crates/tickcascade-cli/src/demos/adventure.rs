@@ -10,13 +10,13 @@
 //! The live state is kept by the handlers as the game plays; [`GameState`]
 //! rebuilds the same state from the log alone (see `replay`).
 
-use super::{data, fallible, int, text};
+use super::{data, int, text};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tickcascade::replay::Projection;
 use tickcascade::sim::{Schedule, SimRng, Simulation};
 use tickcascade::stable_hash;
-use tickcascade::{Event, EventBus, PublishError};
+use tickcascade::{Event, EventBus, HandlerError, PublishError};
 use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
 /// Settings of a run (all recorded in the first event).
@@ -231,7 +231,7 @@ impl Adventure {
 
 type Ctx<'a> = tickcascade::Context<'a, Adventure>;
 
-fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
+fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), HandlerError> {
     let s = &mut ctx.state().state;
     s.location = "entrance".into();
     s.health = START_HEALTH;
@@ -245,7 +245,7 @@ fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_move(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_move(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let next = ctx.log().current_tick() + 1;
     let to = text(&data(e), "to");
     let game = ctx.state();
@@ -256,9 +256,10 @@ fn on_move(ctx: &mut Ctx<'_>, e: &Event) {
         &json!({"room": to, "description": room(&to).description}),
         Some(e.id()),
     );
+    Ok(())
 }
 
-fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let name = text(&data(e), "room");
     let r = room(&name);
     let new_area = !ctx.state().visited.contains(&name);
@@ -310,12 +311,13 @@ fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_pickup(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_pickup(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let item = text(&data(e), "item");
     ctx.state().state.inventory.push(item);
+    Ok(())
 }
 
-fn on_combat_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
+fn on_combat_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), HandlerError> {
     let Some(fight) = ctx.state().fight.clone() else {
         return Ok(());
     };
@@ -323,7 +325,7 @@ fn on_combat_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let Some(fight) = ctx.state().fight.clone() else {
         return Ok(());
     };
@@ -395,13 +397,14 @@ fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_damage_taken(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_damage_taken(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let amount = int(&data(e), "amount");
     let s = &mut ctx.state().state;
     s.health = (s.health - amount).max(0);
+    Ok(())
 }
 
-fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let d = data(e);
     let foe = text(&d, "enemy");
     ctx.state().state.defeated.push(foe.clone());
@@ -413,17 +416,18 @@ fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_player_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_player_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let foe = text(&data(e), "enemy");
     analytics::track(ctx, "player_defeated", json!({"enemy": foe}))?;
     Ok(())
 }
 
-fn on_loot(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_loot(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     ctx.state().state.gold += int(&data(e), "gold");
+    Ok(())
 }
 
-fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let game = ctx.state();
     game.state.experience += int(&data(e), "amount");
     let level = game.state.experience / 100;
@@ -434,32 +438,34 @@ fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_rest(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_rest(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let heal = int(&data(e), "heal");
     let s = &mut ctx.state().state;
     s.health = (s.health + heal).min(START_HEALTH);
+    Ok(())
 }
 
-fn on_revive(ctx: &mut Ctx<'_>, e: &Event) {
+fn on_revive(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let d = data(e);
     let s = &mut ctx.state().state;
     s.health = int(&d, "health");
     s.location = text(&d, "room");
+    Ok(())
 }
 
 impl Simulation for Adventure {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("game.start", fallible(on_start));
+        bus.subscribe("game.start", on_start);
         bus.subscribe("player.move", on_move);
-        bus.subscribe("room.enter", fallible(on_enter));
+        bus.subscribe("room.enter", on_enter);
         bus.subscribe("player.pickup_item", on_pickup);
-        bus.subscribe("combat.start", fallible(on_combat_start));
-        bus.subscribe("combat.round", fallible(on_round));
+        bus.subscribe("combat.start", on_combat_start);
+        bus.subscribe("combat.round", on_round);
         bus.subscribe("combat.damage_taken", on_damage_taken);
-        bus.subscribe("enemy.defeated", fallible(on_defeated));
-        bus.subscribe("player.defeated", fallible(on_player_defeated));
+        bus.subscribe("enemy.defeated", on_defeated);
+        bus.subscribe("player.defeated", on_player_defeated);
         bus.subscribe("loot.drop", on_loot);
-        bus.subscribe("player.experience", fallible(on_experience));
+        bus.subscribe("player.experience", on_experience);
         bus.subscribe("player.rest", on_rest);
         bus.subscribe("player.revive", on_revive);
     }

@@ -5,8 +5,6 @@
 pub mod adventure;
 pub mod trading;
 
-use tickcascade::PublishError;
-
 /// The event's data as JSON (the demos' events always hold objects).
 pub(crate) fn data(e: &tickcascade::Event) -> serde_json::Value {
     e.data_as().unwrap_or_default()
@@ -28,15 +26,4 @@ pub(crate) fn int(v: &serde_json::Value, key: &str) -> i64 {
 /// A number field of event data (0 when absent).
 pub(crate) fn num(v: &serde_json::Value, key: &str) -> f64 {
     v.get(key).and_then(|x| x.as_f64()).unwrap_or_default()
-}
-
-/// Wraps a handler that publishes: a publish error ends that handler (the
-/// demos publish only data that cannot fail, and `step` reports errors from
-/// the runner's own publishes).
-pub(crate) fn fallible<S>(
-    f: fn(&mut tickcascade::Context<'_, S>, &tickcascade::Event) -> Result<(), PublishError>,
-) -> impl Fn(&mut tickcascade::Context<'_, S>, &tickcascade::Event) {
-    move |ctx, e| {
-        let _ = f(ctx, e);
-    }
 }

@@ -8,14 +8,14 @@
 //! Prices move by a seeded random walk using only `+ - * /` and rounding to
 //! cents, so a seed gives the same log on every machine.
 
-use super::{data, fallible, num, text};
+use super::{data, num, text};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use tickcascade::replay::Projection;
 use tickcascade::sim::{Schedule, SimRng, Simulation};
 use tickcascade::stable_hash;
-use tickcascade::{Event, EventBus, PublishError};
+use tickcascade::{Event, EventBus, HandlerError, PublishError};
 use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
 /// Settings of a run (all recorded in the first event).
@@ -134,7 +134,7 @@ impl AnalyticsHost for Trading {
     }
 }
 
-fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let cash = num(&data(e), "cash");
     ctx.state().portfolio.cash = cash;
     if !ctx.state().consent {
@@ -147,7 +147,7 @@ fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let d = data(e);
     let (symbol, price) = (text(&d, "symbol"), num(&d, "price"));
     let signal = {
@@ -179,7 +179,7 @@ fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
     Ok(())
 }
 
-fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let d = data(e);
     let (symbol, side, price) = (text(&d, "symbol"), text(&d, "signal"), num(&d, "price"));
     let order = {
@@ -234,7 +234,7 @@ fn fill_into(p: &mut Portfolio, symbol: &str, side: &str, qty: f64, fill: f64) {
     p.orders_filled += 1;
 }
 
-fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
+fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     let d = data(e);
     let (symbol, side) = (text(&d, "symbol"), text(&d, "side"));
     let (qty, fill) = (num(&d, "quantity"), num(&d, "fill_price"));
@@ -261,10 +261,10 @@ fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), PublishError> {
 
 impl Simulation for Trading {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("bot.start", fallible(on_start));
-        bus.subscribe("market.price_update", fallible(on_price));
-        bus.subscribe("strategy.signal", fallible(on_signal));
-        bus.subscribe("order.filled", fallible(on_fill));
+        bus.subscribe("bot.start", on_start);
+        bus.subscribe("market.price_update", on_price);
+        bus.subscribe("strategy.signal", on_signal);
+        bus.subscribe("order.filled", on_fill);
     }
 
     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {

@@ -220,6 +220,7 @@ fn calls_from_a_handler_are_children_of_the_event_handled() {
     b.subscribe("game.level_up", |ctx, e| {
         let level = e.data_as::<Value>().unwrap()["level"].clone();
         analytics::track(ctx, "level_up", json!({"level": level})).unwrap();
+        Ok(())
     });
     let up = b
         .publish("game.level_up", &json!({"level": 2}))

@@ -109,7 +109,10 @@ type AfterTick<S> = Box<dyn FnMut(&EventBus<S>, i64) -> Flow>;
 /// struct Mine { gold: u64, schedule: Schedule }
 /// impl Simulation for Mine {
 ///     fn subscribe(bus: &mut EventBus<Self>) {
-///         bus.subscribe("gold.found", |ctx, _| ctx.state().gold += 1);
+///         bus.subscribe("gold.found", |ctx, _| {
+///             ctx.state().gold += 1;
+///             Ok(())
+///         });
 ///     }
 ///     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
 ///         bus.publish("gold.found", &1).map(|_| ())

@@ -4,14 +4,15 @@
 
 use crate::common::{fixture, read_fixture};
 use serde_json::{Value, json};
-use tickcascade::{Context, Event, EventBus, EventLog, EventQuery};
+use tickcascade::{Context, Event, EventBus, EventLog, EventQuery, HandlerError};
 
 type Calls = Vec<(String, String)>;
 
-fn rec(name: &'static str) -> impl Fn(&mut Context<'_, Calls>, &Event) {
+fn rec(name: &'static str) -> impl Fn(&mut Context<'_, Calls>, &Event) -> Result<(), HandlerError> {
     move |ctx, e| {
         let id = e.id().to_string();
         ctx.state().push((name.to_owned(), id));
+        Ok(())
     }
 }
 
@@ -32,18 +33,18 @@ fn the_bus_program_logs_and_dispatches_as_eventure_did() {
         ctx.state()
             .push(("exact:combat.attack".into(), e.id().to_string()));
         let power = data(e)["power"].as_i64().unwrap();
-        ctx.publish("combat.damage", &json!({"amount": power * 2}))
-            .unwrap();
-        ctx.publish("combat.log", &json!({"text": "hit"})).unwrap();
+        ctx.publish("combat.damage", &json!({"amount": power * 2}))?;
+        ctx.publish("combat.log", &json!({"text": "hit"}))?;
+        Ok(())
     });
     bus.subscribe("*.damage", |ctx, e| {
         ctx.state()
             .push(("suffix:*.damage".into(), e.id().to_string()));
         let amount = data(e)["amount"].as_i64().unwrap();
         if amount > 10 {
-            ctx.publish("player.hurt", &json!({"hp": 100 - amount}))
-                .unwrap();
+            ctx.publish("player.hurt", &json!({"hp": 100 - amount}))?;
         }
+        Ok(())
     });
     bus.subscribe("combat.*", rec("prefix:combat.*"));
     let removed = bus.subscribe("combat.log", rec("exact:combat.log (removed)"));

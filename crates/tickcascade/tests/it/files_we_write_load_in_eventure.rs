@@ -35,15 +35,15 @@ fn build() -> EventLog {
         ctx.publish(
             "combat.damage",
             &json!({"amount": power * 1.5, "ratio": power / 3e6}),
-        )
-        .unwrap();
+        )?;
+        Ok(())
     });
     bus.subscribe("*.damage", |ctx, _| {
         ctx.publish(
             "player.hp",
             &json!({"hp": 85, "meta": {"src": "orc", "ok": true, "x": null}}),
-        )
-        .unwrap();
+        )?;
+        Ok(())
     });
     let hit = Hit {
         attacker: "orc “Grim”",

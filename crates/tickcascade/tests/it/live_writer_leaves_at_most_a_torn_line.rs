@@ -16,8 +16,8 @@ fn the_file_holds_every_event_of_every_finished_tick() {
     };
     let mut bus = EventBus::new(EventLog::with_clock(clock));
     bus.subscribe("combat.attack", |ctx, _| {
-        ctx.publish("combat.damage", &serde_json::json!({"amount": 3}))
-            .unwrap();
+        ctx.publish("combat.damage", &serde_json::json!({"amount": 3}))?;
+        Ok(())
     });
     bus.log_mut()
         .attach_writer(LiveWriter::create(&path, SyncPolicy::FsyncPerTick).unwrap());

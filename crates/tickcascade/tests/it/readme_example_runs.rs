@@ -15,10 +15,13 @@ fn the_readme_library_example_runs() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut bus = EventBus::with_state(EventLog::new(), 0u32);
     bus.subscribe("combat.attack", |ctx, _attack| {
-        ctx.publish("combat.damage", &json!({"amount": 15}))
-            .unwrap();
+        ctx.publish("combat.damage", &json!({"amount": 15}))?;
+        Ok(())
     });
-    bus.subscribe("*.damage", |ctx, _| *ctx.state() += 1);
+    bus.subscribe("*.damage", |ctx, _| {
+        *ctx.state() += 1;
+        Ok(())
+    });
     bus.publish("combat.attack", &json!({"attacker": "orc"}))?;
     bus.log().save_to_file(dir.join("game.jsonl"))?;
     EventQuery::new(bus.log()).print_event_cascade(std::io::sink(), &ViewOptions::default())?;

@@ -75,9 +75,9 @@ fn build(ops: &[Op]) -> EventLog {
     // A handler that publishes a child, so cascades have depth.
     bus.subscribe("combat.*", |ctx, e| {
         if ctx.depth() < 3 {
-            ctx.publish("combat.damage", &json!({"from": e.id().to_string()}))
-                .unwrap();
+            ctx.publish("combat.damage", &json!({"from": e.id().to_string()}))?;
         }
+        Ok(())
     });
     for op in ops {
         match op {
