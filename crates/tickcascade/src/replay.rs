@@ -70,7 +70,36 @@ fn apply_counted<P: Projection>(state: &mut P, stats: &mut ReplayStats, e: &Even
 /// The state after every event with `tick <= until_tick` (all events when
 /// `None`), in log order, from `P::default()`.
 pub fn replay<P: Projection + Default>(log: &EventLog, until_tick: Option<i64>) -> Replayed<P> {
-    let mut state = P::default();
+    replay_from(P::default(), log, until_tick)
+}
+
+/// [`replay`] from a starting state given by code (a shop's opening stock,
+/// a level's layout) instead of `P::default()`: no `Default` needed.
+///
+/// ```
+/// use tickcascade::replay::{Projection, replay_from};
+/// use tickcascade::{Event, EventLog};
+///
+/// struct Stock(i64);
+/// impl Projection for Stock {
+///     fn apply(&mut self, e: &Event) -> bool {
+///         let sold = e.event_type() == "item.sold";
+///         self.0 -= i64::from(sold);
+///         sold
+///     }
+/// }
+/// let mut log = EventLog::new();
+/// log.add_event("item.sold", &(), None)?;
+/// log.add_event("item.sold", &(), None)?;
+/// assert_eq!(replay_from(Stock(10), &log, None).state.0, 8);
+/// # Ok::<(), tickcascade::DataError>(())
+/// ```
+pub fn replay_from<P: Projection>(
+    initial: P,
+    log: &EventLog,
+    until_tick: Option<i64>,
+) -> Replayed<P> {
+    let mut state = initial;
     let mut stats = ReplayStats::default();
     let events: Box<dyn Iterator<Item = &Event>> = match until_tick {
         Some(t) => Box::new(log.events_until_tick(t)),
@@ -118,16 +147,31 @@ struct Checkpoint {
 /// ```
 pub struct Snapshots<P> {
     every: i64,
+    /// The starting state, serialized (for ticks before the first checkpoint).
+    initial: String,
     points: Vec<Checkpoint>,
     _state: std::marker::PhantomData<P>,
 }
 
 impl<P: Projection + Default + Serialize + DeserializeOwned> Snapshots<P> {
-    /// Replays `log` once, checkpointing after the last event of every tick
-    /// that is at least `every` ticks past the previous checkpoint.
+    /// Replays `log` once from `P::default()`, checkpointing after the last
+    /// event of every tick that is at least `every` ticks past the previous
+    /// checkpoint.
     pub fn build(log: &EventLog, every: i64) -> Result<Snapshots<P>, serde_json::Error> {
+        Snapshots::build_from(P::default(), log, every)
+    }
+}
+
+impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
+    /// [`build`](Snapshots::build) from a starting state given by code.
+    pub fn build_from(
+        initial: P,
+        log: &EventLog,
+        every: i64,
+    ) -> Result<Snapshots<P>, serde_json::Error> {
         let every = every.max(1);
-        let mut state = P::default();
+        let initial_json = serde_json::to_string(&initial)?;
+        let mut state = initial;
         let mut stats = ReplayStats::default();
         let mut points = Vec::new();
         let events = log.events();
@@ -147,6 +191,7 @@ impl<P: Projection + Default + Serialize + DeserializeOwned> Snapshots<P> {
         }
         Ok(Snapshots {
             every,
+            initial: initial_json,
             points,
             _state: std::marker::PhantomData,
         })
@@ -173,7 +218,11 @@ impl<P: Projection + Default + Serialize + DeserializeOwned> Snapshots<P> {
         let at = self.points.partition_point(|c| c.tick <= tick);
         let (mut state, mut stats, from) = match at.checked_sub(1).map(|i| &self.points[i]) {
             Some(c) => (serde_json::from_str(&c.json)?, c.stats.clone(), c.next),
-            None => (P::default(), ReplayStats::default(), 0),
+            None => (
+                serde_json::from_str(&self.initial)?,
+                ReplayStats::default(),
+                0,
+            ),
         };
         for e in log.events()[from..].iter().take_while(|e| e.tick() <= tick) {
             apply_counted(&mut state, &mut stats, e);
@@ -308,4 +357,47 @@ pub fn first_divergence<P: Projection + Default + Serialize>(
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    /// Coins in a purse that starts with what the code says.
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    struct Purse(i64);
+
+    impl Projection for Purse {
+        fn apply(&mut self, e: &Event) -> bool {
+            let spent = e.event_type() == "coin.spent";
+            if spent {
+                self.0 -= e.data_as::<i64>().unwrap_or(0);
+            }
+            spent
+        }
+    }
+
+    #[test]
+    fn snapshots_from_a_starting_state_agree_with_a_replay_from_it_at_every_tick() {
+        let mut log = EventLog::new();
+        for tick in 0..30 {
+            log.add_event("coin.spent", &(tick % 4), None).unwrap();
+            log.add_event("noise", &(), None).unwrap();
+            log.advance_tick();
+        }
+        let snaps = Snapshots::build_from(Purse(100), &log, 7).unwrap();
+        assert!(!snaps.is_empty());
+        for tick in -1..32 {
+            let via_snapshot = snaps.state_at(&log, tick).unwrap();
+            let direct = replay_from(Purse(100), &log, Some(tick));
+            assert_eq!(via_snapshot.state, direct.state, "tick {tick}");
+            assert_eq!(via_snapshot.stats, direct.stats, "tick {tick}");
+        }
+        let spent: i64 = (0..30).map(|t| t % 4).sum();
+        assert_eq!(
+            replay_from(Purse(100), &log, None).state,
+            Purse(100 - spent)
+        );
+    }
 }

@@ -344,8 +344,8 @@ impl<'a> EventQuery<'a> {
     /// has no events): the viewer, one tick at a time.
     pub fn print_tick<W: Write>(
         &self,
-        tick: i64,
         sink: W,
+        tick: i64,
         options: &ViewOptions,
     ) -> io::Result<()> {
         let members = members_of(self.log, tick);
@@ -360,8 +360,8 @@ impl<'a> EventQuery<'a> {
     /// subtree. The event need not be in the log.
     pub fn print_single_cascade<W: Write>(
         &self,
-        root: &'a Event,
         sink: W,
+        root: &'a Event,
         options: &ViewOptions,
     ) -> io::Result<()> {
         let members = members_of(self.log, root.tick());
@@ -375,8 +375,8 @@ impl<'a> EventQuery<'a> {
     /// as the cascade viewer prints it (Eventure raises there).
     pub fn print_event_details<W: Write>(
         &self,
-        event: &Event,
         sink: W,
+        event: &Event,
         options: &ViewOptions,
     ) -> io::Result<()> {
         let mut p = Printer::new(self.log, sink, options);

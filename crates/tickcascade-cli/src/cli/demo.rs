@@ -141,7 +141,7 @@ fn run_sim<S: Simulation>(
             let tick = runner
                 .step()
                 .map_err(|e| CliError::NotFound(e.to_string()))?;
-            EventQuery::new(runner.bus().log()).print_tick(tick, &mut *out, &options)?;
+            EventQuery::new(runner.bus().log()).print_tick(&mut *out, tick, &options)?;
             out.flush()?;
             if interactive {
                 match ask() {

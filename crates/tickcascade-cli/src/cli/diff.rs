@@ -50,7 +50,7 @@ fn side(
                     root.tick()
                 )?;
             }
-            q.print_single_cascade(e, &mut *out, &ViewOptions::default())?;
+            q.print_single_cascade(&mut *out, e, &ViewOptions::default())?;
         }
     }
     Ok(())

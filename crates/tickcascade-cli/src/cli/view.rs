@@ -49,7 +49,7 @@ pub(crate) fn cascade(args: &CascadeArgs, out: &mut impl Write) -> Result<(), Cl
             let root = log
                 .event_by_id(&EventId::from(id.as_str()))
                 .ok_or_else(|| unknown(&args.log, id))?;
-            q.print_single_cascade(root, out, &options)?;
+            q.print_single_cascade(out, root, &options)?;
         }
     }
     Ok(())
@@ -63,6 +63,6 @@ pub(crate) fn show(args: &ShowArgs, out: &mut impl Write) -> Result<(), CliError
     let options = ViewOptions {
         show_data: !args.no_data,
     };
-    EventQuery::new(&log).print_event_details(event, out, &options)?;
+    EventQuery::new(&log).print_event_details(out, event, &options)?;
     Ok(())
 }

@@ -82,7 +82,7 @@ fn a_deep_same_tick_chain_prints_every_level() {
     }
     let mut sink = Counter::default();
     let q = EventQuery::new(&log);
-    q.print_single_cascade(&log.events()[0], &mut sink, &ViewOptions::default())
+    q.print_single_cascade(&mut sink, &log.events()[0], &ViewOptions::default())
         .unwrap();
     assert_eq!(sink.lines, depth * 3);
 }

@@ -74,10 +74,10 @@ fn single_cascades_and_details_match_eventure_for_every_event() {
                 let e = &log.events()[i];
                 let mut out = Vec::new();
                 if details {
-                    q.print_event_details(e, &mut out, &ViewOptions::default())
+                    q.print_event_details(&mut out, e, &ViewOptions::default())
                         .unwrap();
                 } else {
-                    q.print_single_cascade(e, &mut out, &ViewOptions::default())
+                    q.print_single_cascade(&mut out, e, &ViewOptions::default())
                         .unwrap();
                 }
                 let what = format!("{name} {kind} of event {i}");

@@ -193,8 +193,8 @@ proptest! {
             let opts = ViewOptions { show_data };
             q.print_event_cascade(std::io::sink(), &opts).unwrap();
             for e in log.events() {
-                q.print_single_cascade(e, std::io::sink(), &opts).unwrap();
-                q.print_event_details(e, std::io::sink(), &opts).unwrap();
+                q.print_single_cascade(std::io::sink(), e, &opts).unwrap();
+                q.print_event_details(std::io::sink(), e, &opts).unwrap();
             }
         }
     }
@@ -224,7 +224,7 @@ proptest! {
                 let q = EventQuery::new(&log);
                 q.print_event_cascade(std::io::sink(), &ViewOptions::default()).unwrap();
                 for e in log.events() {
-                    q.print_single_cascade(e, std::io::sink(), &ViewOptions::default()).unwrap();
+                    q.print_single_cascade(std::io::sink(), e, &ViewOptions::default()).unwrap();
                 }
             }
         }
