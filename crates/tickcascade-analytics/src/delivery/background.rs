@@ -1,7 +1,7 @@
 //! The optional background thread: it owns a buffered consumer and does the
 //! network work, so a game loop only queues messages and collects reports.
-//! Reports reach the bus only through [`Background::pump`], on the caller's
-//! thread, never from the background thread.
+//! Reports come back through [`Background::pump`], on the caller's thread;
+//! neither the thread nor `pump` touches the bus or its log.
 
 use super::consumer::{
     BufferedConfig, BufferedConsumer, DeliveryClock, DeliveryStats, SystemClock, seeded_jitter,
@@ -11,7 +11,6 @@ use super::{Outbox, Outgoing};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
-use tickcascade::{EventBus, PublishError};
 
 enum Command {
     Send(Outgoing),
@@ -89,13 +88,9 @@ impl Background {
         let _ = self.commands.send(Command::Send(message));
     }
 
-    /// From the loop: hands the outbox to the thread and publishes what the
-    /// thread reported since the last call as one `delivery.report` event.
-    pub fn pump<S>(
-        &self,
-        bus: &mut EventBus<S>,
-        outbox: &Outbox,
-    ) -> Result<DeliveryStats, PublishError> {
+    /// From the loop: hands the outbox to the thread and returns what the
+    /// thread reported since the last call (nothing is published).
+    pub fn pump(&self, outbox: &Outbox) -> DeliveryStats {
         let mut total = DeliveryStats::default();
         for m in outbox.0.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
             match m {
@@ -110,13 +105,7 @@ impl Background {
                 *total.dropped.entry(k).or_default() += v;
             }
         }
-        if total.sent > 0 || !total.dropped.is_empty() {
-            bus.publish(
-                "delivery.report",
-                &serde_json::json!({"sent": total.sent, "retried": total.retried, "dropped": total.dropped}),
-            )?;
-        }
-        Ok(total)
+        total
     }
 
     /// Flushes what is queued (giving up after `deadline_secs`, counted as

@@ -32,7 +32,7 @@ pub use spool::{Spool, SpoolState};
 pub use transport::{Response, Transport, parse_retry_after};
 
 use std::sync::{Arc, Mutex};
-use tickcascade::{EventBus, PublishError};
+use tickcascade::EventBus;
 
 /// A collector endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -88,15 +88,18 @@ pub fn subscribe<S: 'static>(bus: &mut EventBus<S>, mapper: EventMapper) -> Outb
     outbox
 }
 
-/// From the game loop: moves the outbox into the consumer, does at most
-/// `max_requests` requests, and publishes one `delivery.report` event on the
-/// bus (on the caller's thread) when anything was sent or dropped.
-pub fn pump<S, T: Transport, C: DeliveryClock>(
-    bus: &mut EventBus<S>,
+/// From the game loop: moves the outbox into the consumer and does at most
+/// `max_requests` requests; returns what was sent, retried and dropped.
+///
+/// Nothing is published: what the network did never enters the
+/// simulation's log, so a seed gives the same log byte for byte whether the
+/// collector was up or not. Keep the reports where you choose (a metrics
+/// line, a separate log).
+pub fn pump<T: Transport, C: DeliveryClock>(
     outbox: &Outbox,
     consumer: &mut BufferedConsumer<T, C>,
     max_requests: usize,
-) -> Result<DeliveryStats, PublishError> {
+) -> DeliveryStats {
     let mut skipped = DeliveryStats::default();
     for m in outbox.0.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
         match m {
@@ -108,11 +111,5 @@ pub fn pump<S, T: Transport, C: DeliveryClock>(
     for (k, v) in skipped.dropped {
         *report.dropped.entry(k).or_default() += v;
     }
-    if report.sent > 0 || !report.dropped.is_empty() {
-        bus.publish(
-            "delivery.report",
-            &serde_json::json!({"sent": report.sent, "retried": report.retried, "dropped": report.dropped, "queued": consumer.queued()}),
-        )?;
-    }
-    Ok(report)
+    report
 }

@@ -280,7 +280,7 @@ proptest! {
 }
 
 #[test]
-fn the_bus_subscriber_maps_analytics_and_pump_reports_on_the_bus() {
+fn the_bus_subscriber_maps_analytics_and_pump_returns_its_report_without_logging_it() {
     use tickcascade::{EventBus, EventLog};
     use tickcascade_analytics::delivery::{EventMapper, Selection, pump, subscribe};
     use tickcascade_analytics::{self as analytics, Analytics};
@@ -299,11 +299,14 @@ fn the_bus_subscriber_maps_analytics_and_pump_reports_on_the_bus() {
     )
     .unwrap();
     analytics::page(&mut bus, "area/hall", json!({})).unwrap();
-    let report = pump(&mut bus, &outbox, &mut consumer, 10).unwrap();
+    let logged_before = bus.log().len();
+    let report = pump(&outbox, &mut consumer, 10);
     assert_eq!(report.sent, 3);
-    let last = bus.log().events().last().unwrap();
-    assert_eq!(last.event_type(), "delivery.report");
-    assert_eq!(last.data_as::<Value>().unwrap()["sent"], 3);
+    assert_eq!(
+        bus.log().len(),
+        logged_before,
+        "delivery never enters the log"
+    );
     let msgs = c.messages();
     let track = msgs.iter().find(|m| m["event"] == "room_entered").unwrap();
     assert_eq!(
@@ -345,7 +348,7 @@ fn the_background_thread_delivers_and_reports_only_through_pump() {
     for i in 0..10 {
         analytics::track(&mut bus, "tick", json!({"i": i})).unwrap();
     }
-    bg.pump(&mut bus, &outbox).unwrap();
+    bg.pump(&outbox);
     let before = bus.log().len();
     let stats = bg.finish(10.0);
     assert_eq!(bus.log().len(), before, "the thread never touches the bus");
@@ -358,4 +361,73 @@ fn the_background_thread_delivers_and_reports_only_through_pump() {
         .map(|m| m["properties"]["$insert_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(ids.len(), 10);
+}
+
+#[test]
+fn the_same_seed_gives_the_same_log_whether_the_collector_fails_or_not() {
+    use tickcascade::sim::{Flow, Runner, Schedule, Simulation};
+    use tickcascade::{EventBus, PublishError};
+    use tickcascade_analytics::delivery::{EventMapper, Selection, pump, subscribe};
+    use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
+
+    struct Game {
+        analytics: Analytics,
+        schedule: Schedule,
+    }
+    impl AnalyticsHost for Game {
+        fn analytics(&mut self) -> &mut Analytics {
+            &mut self.analytics
+        }
+    }
+    impl Simulation for Game {
+        fn subscribe(bus: &mut EventBus<Self>) {
+            bus.subscribe("game.tick", |ctx, e| {
+                let tick: i64 = e.data_as()?;
+                analytics::track(ctx, "tick_seen", json!({"tick": tick}))?;
+                Ok(())
+            });
+        }
+        fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+            let tick = bus.log().current_tick();
+            bus.publish("game.tick", &tick).map(|_| ())
+        }
+        fn schedule(&mut self) -> &mut Schedule {
+            &mut self.schedule
+        }
+    }
+
+    fn run(url: &str) -> (Vec<u8>, u64) {
+        let mut runner = Runner::new(Game {
+            analytics: Analytics::simulated(9, 1.0),
+            schedule: Schedule::default(),
+        });
+        let outbox = subscribe(
+            runner.bus_mut(),
+            EventMapper::new("tok", "run-det", Selection::Analytics),
+        );
+        let (mut consumer, clock) = buffered(url, no_auto(5));
+        let sent = std::rc::Rc::new(std::cell::Cell::new(0));
+        let counted = sent.clone();
+        // Pumping from the after-tick hook: the hook only reads the bus.
+        runner.set_after_tick(move |_bus, _tick| {
+            clock.advance(601.0);
+            counted.set(counted.get() + pump(&outbox, &mut consumer, 4).sent);
+            Flow::Continue
+        });
+        runner.run_for(20).unwrap();
+        let mut bytes = Vec::new();
+        tickcascade::write_log(runner.bus().log(), &mut bytes).unwrap();
+        (bytes, sent.get())
+    }
+    let failing = Collector::start(vec![Reply::Status(500, None); 200]);
+    let working = Collector::start(vec![]);
+    let (with_failures, sent_failing) = run(&failing.url);
+    let (with_success, sent_working) = run(&working.url);
+    assert_eq!(sent_failing, 0, "every request failed");
+    assert!(sent_working >= 20, "{sent_working}");
+    assert!(!with_success.is_empty());
+    assert_eq!(
+        with_failures, with_success,
+        "the network never changes the log"
+    );
 }
