@@ -36,6 +36,8 @@
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`.
 //! - [`canonical`]: reading canonical JSON text (tokens, members) and Python's
 //!   `str()` of it, for crates that print or export event data.
+//! - `typed`: `TypedEvent` (a type that names its event type), `bus.on::<T>`,
+//!   `emit`, `Event::payload::<T>`, `PayloadError`.
 //! - `stable_hash`: a hash that never changes between machines or releases.
 //! - `json`: canonical JSON text (Python's `json.dumps` form), float
 //!   `repr`, Python `str()` formatting.
@@ -76,6 +78,7 @@ mod query;
 pub mod replay;
 pub mod sim;
 mod stable_hash;
+mod typed;
 mod view;
 
 pub use bus::{
@@ -94,4 +97,5 @@ pub use jsonl::{
 pub use log::{Clock, EventLog};
 pub use query::{DataFilter, EventQuery};
 pub use stable_hash::stable_hash;
+pub use typed::{EmitTyped, PayloadError, TypedEvent};
 pub use view::ViewOptions;
