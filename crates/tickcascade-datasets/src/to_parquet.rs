@@ -24,27 +24,59 @@ use tickcascade::canonical::{Token, Tokens, for_each_member};
 /// Rows per row group (and per batch written).
 pub const ROW_GROUP: usize = 100_000;
 
-/// A dataset could not be written.
+/// A dataset could not be written: the Parquet writer or the Arrow
+/// arrays refused (the sink's I/O errors come as `Parquet`).
+///
+/// ```
+/// use tickcascade::EventLog;
+/// use tickcascade_datasets::{DatasetError, write_parquet};
+/// /// A sink that refuses every write.
+/// struct Full;
+/// impl std::io::Write for Full {
+///     fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+///         Err(std::io::Error::other("disk full"))
+///     }
+///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+/// }
+/// let log = EventLog::new();
+/// assert!(matches!(write_parquet(&[&log], Full), Err(DatasetError::Parquet(_))));
+/// ```
 #[derive(Debug)]
-pub struct DatasetError(pub String);
+#[non_exhaustive]
+pub enum DatasetError {
+    /// The Parquet writer failed (including the sink's I/O errors).
+    Parquet(parquet::errors::ParquetError),
+    /// An Arrow array or batch could not be built.
+    Arrow(arrow_schema::ArrowError),
+}
 
 impl std::fmt::Display for DatasetError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            DatasetError::Parquet(e) => write!(f, "{e}"),
+            DatasetError::Arrow(e) => write!(f, "{e}"),
+        }
     }
 }
 
-impl std::error::Error for DatasetError {}
+impl std::error::Error for DatasetError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DatasetError::Parquet(e) => Some(e),
+            DatasetError::Arrow(e) => Some(e),
+        }
+    }
+}
 
 impl From<parquet::errors::ParquetError> for DatasetError {
     fn from(e: parquet::errors::ParquetError) -> Self {
-        DatasetError(e.to_string())
+        DatasetError::Parquet(e)
     }
 }
 
 impl From<arrow_schema::ArrowError> for DatasetError {
     fn from(e: arrow_schema::ArrowError) -> Self {
-        DatasetError(e.to_string())
+        DatasetError::Arrow(e)
     }
 }
 

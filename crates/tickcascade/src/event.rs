@@ -230,11 +230,6 @@ impl Event {
         self.kind.as_str()
     }
 
-    /// Its interned type.
-    pub fn kind(&self) -> &EventType {
-        &self.kind
-    }
-
     /// Its id.
     pub fn id(&self) -> &EventId {
         &self.id
@@ -282,6 +277,32 @@ impl Event {
         match crate::json::tokens::member_value(self.data.as_str(), &key_body) {
             Some(value) => crate::json::de::from_value_text(value).map(Some),
             None => Ok(None),
+        }
+    }
+
+    /// One top-level member of the data, decoded: the common case of
+    /// [`data_get`](Self::data_get), with a missing key an error of kind
+    /// [`DataErrorKind::MissingKey`](crate::DataErrorKind) and a value of the
+    /// wrong shape one of kind `Decode` (both name the key).
+    pub fn data_field<'de, T: Deserialize<'de>>(&'de self, key: &str) -> Result<T, DataError> {
+        match self.data_get::<T>(key) {
+            Ok(Some(v)) => Ok(v),
+            Ok(None) => Err(DataError::new(
+                crate::json::ser::DataErrorKind::MissingKey,
+                format!(
+                    "event {} ({:?}) has no data key {key:?}",
+                    self.id,
+                    self.event_type()
+                ),
+            )),
+            Err(e) => Err(DataError::new(
+                crate::json::ser::DataErrorKind::Decode,
+                format!(
+                    "event {} ({:?}), data key {key:?}: {e}",
+                    self.id,
+                    self.event_type()
+                ),
+            )),
         }
     }
 

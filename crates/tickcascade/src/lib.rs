@@ -89,7 +89,7 @@ pub use event::{Event, EventType, Timestamp};
 pub use event_set::EventSet;
 pub use id::EventId;
 pub use journal::Journal;
-pub use json::ser::DataError;
+pub use json::ser::{DataError, DataErrorKind};
 pub use jsonl::{
     LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning, Loader,
     SaveOptions, SyncPolicy, feed_reader, load_file, read_log, read_log_from, write_log,

@@ -9,7 +9,7 @@ use crate::event_set::{EventSet, SetBuilder};
 use crate::id::EventId;
 use crate::json::escape::json_str_body;
 use crate::json::scan::canonicalize;
-use crate::json::ser::{DataError, write_canonical_non_finite};
+use crate::json::ser::{DataError, DataErrorKind, write_canonical_non_finite};
 use crate::json::tokens::for_each_member;
 use crate::json::top_keys::TopKeys;
 use crate::json::tree::py_equal;
@@ -91,11 +91,10 @@ impl<'a> EventQuery<'a> {
     /// (`NaN` and `Infinity` accepted), e.g. from a command line.
     pub fn by_data_json(&self, key: &str, value_json: &str) -> Result<EventSet<'a>, DataError> {
         let wanted = canonicalize(value_json, true).map_err(|e| {
-            DataError::new(format!(
-                "value is not JSON: {} (at byte {})",
-                e.kind,
-                e.offset + 1
-            ))
+            DataError::new(
+                DataErrorKind::NotJson,
+                format!("value is not JSON: {} (at byte {})", e.kind, e.offset + 1),
+            )
         })?;
         Ok(self.by_canonical_data(key, &wanted))
     }

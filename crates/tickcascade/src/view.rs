@@ -19,10 +19,11 @@ use std::io::{self, Write};
 ///
 /// ```
 /// use tickcascade::ViewOptions;
-/// let no_data = ViewOptions { show_data: false };
+/// let no_data = ViewOptions::default().show_data(false);
 /// assert!(ViewOptions::default().show_data && !no_data.show_data);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ViewOptions {
     /// Print each event's data (Eventure's `show_data`, default true).
     pub show_data: bool,
@@ -31,6 +32,13 @@ pub struct ViewOptions {
 impl Default for ViewOptions {
     fn default() -> Self {
         ViewOptions { show_data: true }
+    }
+}
+
+impl ViewOptions {
+    /// Sets whether each event's data is printed.
+    pub fn show_data(self, show_data: bool) -> Self {
+        ViewOptions { show_data }
     }
 }
 

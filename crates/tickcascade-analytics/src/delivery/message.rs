@@ -157,7 +157,7 @@ pub fn insert_id(run_id: &str, event_id: &str, occurrence: u32) -> String {
 
 /// Which logged events become messages.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Selection {
+pub enum MappedEvents {
     /// The analytics events, as the delivery subscriber maps them.
     Analytics,
     /// Any events whose type matches one of the patterns, sent to `/track`
@@ -175,7 +175,7 @@ pub enum Selection {
 pub struct EventMapper {
     token: String,
     run_id: String,
-    selection: Selection,
+    selection: MappedEvents,
     seen: HashMap<String, u32>,
 }
 
@@ -183,7 +183,7 @@ pub struct EventMapper {
 pub type Skip = &'static str;
 
 impl EventMapper {
-    pub fn new(token: &str, run_id: &str, selection: Selection) -> EventMapper {
+    pub fn new(token: &str, run_id: &str, selection: MappedEvents) -> EventMapper {
         EventMapper {
             token: token.to_owned(),
             run_id: run_id.to_owned(),
@@ -227,7 +227,7 @@ impl EventMapper {
         let insert = insert_id(&self.run_id, &id, occurrence);
         let data: Value = e.data_as().unwrap_or(Value::Null);
         match &self.selection {
-            Selection::Matching {
+            MappedEvents::Matching {
                 patterns,
                 distinct_id_key,
                 distinct_id,
@@ -260,7 +260,7 @@ impl EventMapper {
                     body,
                 }))
             }
-            Selection::Analytics => {
+            MappedEvents::Analytics => {
                 if !e.event_type().starts_with("analytics.") {
                     return None;
                 }

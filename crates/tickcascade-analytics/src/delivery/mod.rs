@@ -27,7 +27,7 @@ pub use consumer::{
 };
 #[cfg(feature = "http")]
 pub use http::HttpTransport;
-pub use message::{Client, EventMapper, Outgoing, Selection, insert_id, run_id_of};
+pub use message::{Client, EventMapper, MappedEvents, Outgoing, insert_id, run_id_of};
 pub use spool::{Spool, SpoolState};
 pub use transport::{Response, Transport, parse_retry_after};
 

@@ -282,13 +282,13 @@ proptest! {
 #[test]
 fn the_bus_subscriber_maps_analytics_and_pump_returns_its_report_without_logging_it() {
     use tickcascade::{EventBus, EventLog};
-    use tickcascade_analytics::delivery::{EventMapper, Selection, pump, subscribe};
+    use tickcascade_analytics::delivery::{EventMapper, MappedEvents, pump, subscribe};
     use tickcascade_analytics::{self as analytics, Analytics};
     let c = Collector::start(vec![]);
     let mut bus = EventBus::with_state(EventLog::new(), Analytics::simulated(1, 60.0));
     let outbox = subscribe(
         &mut bus,
-        EventMapper::new("tok", "run-1", Selection::Analytics),
+        EventMapper::new("tok", "run-1", MappedEvents::Analytics),
     );
     let (mut consumer, _) = buffered(&c.url, no_auto(50));
     analytics::identify(&mut bus, "player-1", json!({"class": "mage"})).unwrap();
@@ -335,13 +335,13 @@ fn the_bus_subscriber_maps_analytics_and_pump_returns_its_report_without_logging
 #[test]
 fn the_background_thread_delivers_and_reports_only_through_pump() {
     use tickcascade::{EventBus, EventLog};
-    use tickcascade_analytics::delivery::{Background, EventMapper, Selection, subscribe};
+    use tickcascade_analytics::delivery::{Background, EventMapper, MappedEvents, subscribe};
     use tickcascade_analytics::{self as analytics, Analytics};
     let c = Collector::start(vec![Reply::Status(500, None)]);
     let mut bus = EventBus::with_state(EventLog::new(), Analytics::simulated(1, 60.0));
     let outbox = subscribe(
         &mut bus,
-        EventMapper::new("tok", "run-bg", Selection::Analytics),
+        EventMapper::new("tok", "run-bg", MappedEvents::Analytics),
     );
     let bg = Background::spawn(&c.url, BufferedConfig::default(), Duration::from_secs(2))
         .expect("a thread");
@@ -367,7 +367,7 @@ fn the_background_thread_delivers_and_reports_only_through_pump() {
 fn the_same_seed_gives_the_same_log_whether_the_collector_fails_or_not() {
     use tickcascade::sim::{Flow, Runner, Schedule, Simulation};
     use tickcascade::{EventBus, PublishError};
-    use tickcascade_analytics::delivery::{EventMapper, Selection, pump, subscribe};
+    use tickcascade_analytics::delivery::{EventMapper, MappedEvents, pump, subscribe};
     use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
     struct Game {
@@ -403,7 +403,7 @@ fn the_same_seed_gives_the_same_log_whether_the_collector_fails_or_not() {
         });
         let outbox = subscribe(
             runner.bus_mut(),
-            EventMapper::new("tok", "run-det", Selection::Analytics),
+            EventMapper::new("tok", "run-det", MappedEvents::Analytics),
         );
         let (mut consumer, clock) = buffered(url, no_auto(5));
         let sent = std::rc::Rc::new(std::cell::Cell::new(0));

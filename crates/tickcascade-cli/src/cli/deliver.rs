@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 use tickcascade_analytics::delivery::{
     BufferedConfig, BufferedConsumer, DeliveryClock, EventMapper, HttpTransport, MAX_BATCH,
-    Outgoing, Selection, Spool, SystemClock, Transport, run_id_of, seeded_jitter,
+    MappedEvents, Outgoing, Spool, SystemClock, Transport, run_id_of, seeded_jitter,
 };
 
 #[derive(Args, Debug)]
@@ -73,9 +73,9 @@ pub(crate) fn run(args: &DeliverArgs, out: &mut impl Write) -> Result<(), CliErr
     let log = input::read(&args.log, &args.read)?;
     let run_id = args.run_id.clone().unwrap_or_else(|| run_id_of(&log));
     let selection = if args.patterns.is_empty() {
-        Selection::Analytics
+        MappedEvents::Analytics
     } else {
-        Selection::Matching {
+        MappedEvents::Matching {
             patterns: args.patterns.clone(),
             distinct_id_key: args.distinct_id_key.clone(),
             distinct_id: args.distinct_id.clone(),

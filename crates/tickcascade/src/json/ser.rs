@@ -14,20 +14,66 @@ use super::top_keys::{TopKeys, TopKeysBuilder};
 use serde::ser::{self, Serialize};
 use std::fmt::{self, Display};
 
-/// Why a value could not become event data.
+/// Why a value could not become event data, or event data could not be
+/// read as asked: a kind to match and a message to show.
+///
+/// ```
+/// use tickcascade::{DataErrorKind, EventLog};
+/// let mut log = EventLog::new();
+/// let err = log.add_event("hit", &f64::NAN, None).unwrap_err();
+/// assert_eq!(err.kind(), &DataErrorKind::NonFinite);
+/// let e = log.add_event("hit", &serde_json::json!({"amount": 3}), None)?;
+/// assert_eq!(e.data_field::<u32>("amount")?, 3);
+/// assert_eq!(e.data_field::<u32>("speed").unwrap_err().kind(), &DataErrorKind::MissingKey);
+/// # Ok::<(), tickcascade::DataError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DataError(String);
+pub struct DataError {
+    kind: DataErrorKind,
+    message: String,
+}
+
+/// What kind of [`DataError`] it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DataErrorKind {
+    /// A NaN or infinite float (JSON has none; Eventure's files would hold
+    /// `NaN`, which strict JSON readers refuse).
+    NonFinite,
+    /// A map with one key twice (after keys are written as JSON strings).
+    DuplicateKey,
+    /// A map key that is not a string, number, bool or unit.
+    KeyType,
+    /// The value's own `Serialize` implementation failed.
+    Serialize,
+    /// Text given as JSON is not JSON.
+    NotJson,
+    /// The data has no such top-level key (or is not an object).
+    MissingKey,
+    /// The data does not decode into the type asked for.
+    Decode,
+    /// Something that should not happen did; the message says what.
+    Internal,
+}
 
 impl DataError {
     #[inline]
-    pub(crate) fn new(msg: impl Into<String>) -> Self {
-        DataError(msg.into())
+    pub(crate) fn new(kind: DataErrorKind, msg: impl Into<String>) -> Self {
+        DataError {
+            kind,
+            message: msg.into(),
+        }
+    }
+
+    /// What kind of error it is.
+    pub fn kind(&self) -> &DataErrorKind {
+        &self.kind
     }
 }
 
 impl Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -35,7 +81,7 @@ impl std::error::Error for DataError {}
 
 impl ser::Error for DataError {
     fn custom<T: Display>(msg: T) -> Self {
-        DataError(msg.to_string())
+        DataError::new(DataErrorKind::Serialize, msg.to_string())
     }
 }
 
@@ -74,7 +120,10 @@ fn write_string<T: Serialize + ?Sized>(value: &T, out: &mut String, non_finite: 
 /// What `JsonBuf::as_str` failing would mean (it cannot: every write is
 /// text), as an error rather than a panic.
 pub(crate) fn not_text() -> DataError {
-    DataError::new("internal error: serialized data is not UTF-8")
+    DataError::new(
+        DataErrorKind::Internal,
+        "internal error: serialized data is not UTF-8",
+    )
 }
 
 #[inline]
@@ -144,7 +193,10 @@ impl Ser<'_> {
         };
         if let Some(key) = dup {
             let key = String::from_utf8_lossy(key);
-            return Err(DataError::new(format!("duplicate key {key} in event data")));
+            return Err(DataError::new(
+                DataErrorKind::DuplicateKey,
+                format!("duplicate key {key} in event data"),
+            ));
         }
         self.keys.truncate(first_key);
         Ok(())
@@ -165,9 +217,10 @@ fn push_float<W: TextOut>(out: &mut W, v: f64) -> Result {
 
 fn push_float_with<W: TextOut>(out: &mut W, v: f64, non_finite: bool) -> Result {
     if !v.is_finite() && !non_finite {
-        return Err(DataError::new(format!(
-            "{v} is not JSON: event data cannot hold NaN or infinite floats"
-        )));
+        return Err(DataError::new(
+            DataErrorKind::NonFinite,
+            format!("{v} is not JSON: event data cannot hold NaN or infinite floats"),
+        ));
     }
     write_float(out, v, NonFinite::Json);
     Ok(())
@@ -582,7 +635,10 @@ impl MapKey<'_> {
 }
 
 fn key_error() -> DataError {
-    DataError::new("a map key in event data must be a string, number, bool or None")
+    DataError::new(
+        DataErrorKind::KeyType,
+        "a map key in event data must be a string, number, bool or None",
+    )
 }
 
 impl ser::Serializer for MapKey<'_> {

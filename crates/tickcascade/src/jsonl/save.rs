@@ -73,15 +73,23 @@ impl EventLog {
 /// use tickcascade::{EventLog, SaveOptions};
 /// let dir = std::env::temp_dir().join(format!("tc-save-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
-/// EventLog::new().save_to_file_with(dir.join("log.jsonl"), &SaveOptions { fsync: true })?;
+/// EventLog::new().save_to_file_with(dir.join("log.jsonl"), &SaveOptions::default().fsync(true))?;
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SaveOptions {
     /// fsync the file before renaming it over the target (durable across a
     /// power loss or OS crash, at the disk's speed). Off by default, as in
     /// Eventure: the rename alone already keeps a crashed process from
     /// leaving half a file.
     pub fsync: bool,
+}
+
+impl SaveOptions {
+    /// Sets whether the file is fsynced before the rename.
+    pub fn fsync(self, fsync: bool) -> Self {
+        SaveOptions { fsync }
+    }
 }

@@ -51,7 +51,7 @@ fn the_cascade_viewer_matches_eventure_with_and_without_data() {
         let q = EventQuery::new(&log);
         for (file, show_data) in [("cascade.txt", true), ("nodata.txt", false)] {
             let mut out = Vec::new();
-            q.print_event_cascade(&mut out, &ViewOptions { show_data })
+            q.print_event_cascade(&mut out, &ViewOptions::default().show_data(show_data))
                 .unwrap();
             let expected = read_fixture(&format!("eventure/{name}.{file}"));
             assert_same(

@@ -190,7 +190,7 @@ proptest! {
         let log = build(&ops);
         let q = EventQuery::new(&log);
         for show_data in [true, false] {
-            let opts = ViewOptions { show_data };
+            let opts = ViewOptions::default().show_data(show_data);
             q.print_event_cascade(std::io::sink(), &opts).unwrap();
             for e in log.events() {
                 q.print_single_cascade(std::io::sink(), e, &opts).unwrap();
