@@ -529,6 +529,44 @@ impl EventLog {
             Some(data) => data,
             None => self.arena.push(self.scratch.as_str().ok_or_else(not_text)?),
         };
+        Ok(self.append_new(event_type, data, keys, parent, parent_at))
+    }
+
+    /// `add_new` for data given as JSON text: checked and canonicalized as
+    /// loading does (`NaN` refused), then stored without a serde round trip.
+    pub(crate) fn add_new_json(
+        &mut self,
+        event_type: &str,
+        json: &str,
+        parent: Option<&EventId>,
+        parent_at: Option<usize>,
+    ) -> Result<(usize, u32), DataError> {
+        let text = crate::json::scan::canonicalize(json, false).map_err(|e| {
+            DataError::new(
+                crate::json::ser::DataErrorKind::NotJson,
+                format!("data is not JSON: {} (at byte {})", e.kind, e.offset + 1),
+            )
+        })?;
+        let mut keys = crate::json::top_keys::TopKeysBuilder::default();
+        if text.starts_with('{') {
+            crate::json::tokens::for_each_key_offset(&text, |o| keys.key_at(o));
+        } else {
+            keys.give_up();
+        }
+        let data = self.arena.push(&text);
+        Ok(self.append_new(event_type, data, keys.finish(), parent, parent_at))
+    }
+
+    /// Appends a new event with a fresh id, stamped now, holding `data`.
+    #[inline]
+    fn append_new(
+        &mut self,
+        event_type: &str,
+        data: crate::arena::Data,
+        keys: TopKeys,
+        parent: Option<&EventId>,
+        parent_at: Option<usize>,
+    ) -> (usize, u32) {
         let type_index = self.types.intern(event_type, &mut self.counters);
         let tick = self.current_tick;
         let position = self.events.len() as u32;
@@ -550,7 +588,7 @@ impl EventLog {
             parent: parent.cloned(),
         });
         self.index_last(type_index, Origin::Fresh { parent_at });
-        Ok((position as usize, type_index))
+        (position as usize, type_index)
     }
 
     /// Room for the first `FIRST_RESERVE` events' entries, reserved before

@@ -255,7 +255,7 @@ fn on_move(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         "room.enter",
         &json!({"room": to, "description": room(&to).description}),
         Some(e.id()),
-    );
+    )?;
     Ok(())
 }
 
@@ -306,7 +306,7 @@ fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
             enemy: stats.name,
             health: stats.health,
         });
-        game.schedule.at(next, "combat.start", &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("Combat with the {foe} begins!")}), Some(&seen));
+        game.schedule.at(next, "combat.start", &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("Combat with the {foe} begins!")}), Some(&seen))?;
     }
     Ok(())
 }
@@ -385,14 +385,14 @@ fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
             .clone();
         let game = ctx.state();
         game.fight = None;
-        game.schedule.at(next, "player.revive", &json!({"health": REVIVE_HEALTH, "room": "entrance", "message": "You wake up at the entrance."}), Some(&down));
+        game.schedule.at(next, "player.revive", &json!({"health": REVIVE_HEALTH, "room": "entrance", "message": "You wake up at the entrance."}), Some(&down))?;
     } else {
         ctx.state().schedule.at(
             next,
             "combat.round",
             &json!({"enemy": fight.enemy, "round": round + 1}),
             Some(e.id()),
-        );
+        )?;
     }
     Ok(())
 }

@@ -215,7 +215,7 @@ fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         "order.filled",
         &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "fill_price": fill}),
         Some(&created),
-    );
+    )?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use super::error::PublishError;
 use super::subscriptions::{Plans, Subscriptions};
 use crate::event::Event;
 use crate::id::EventId;
+use crate::json::ser::DataError;
 use crate::log::EventLog;
 use serde::Serialize;
 
@@ -35,13 +36,38 @@ pub(super) fn publish_at<'l, S, T: Serialize + ?Sized>(
     parent: Option<&EventId>,
     parent_at: Option<usize>,
 ) -> Result<&'l Event, PublishError> {
+    publish_with(parts, event_type, |log| {
+        log.add_new(event_type, data, parent, parent_at)
+    })
+}
+
+/// `publish_at` for data given as JSON text (canonicalized, not
+/// round-tripped through serde).
+pub(super) fn publish_json_at<'l, S>(
+    parts: Parts<'l, S>,
+    event_type: &str,
+    json: &str,
+    parent: Option<&EventId>,
+) -> Result<&'l Event, PublishError> {
+    publish_with(parts, event_type, |log| {
+        log.add_new_json(event_type, json, parent, None)
+    })
+}
+
+/// Checks the depth, logs the event with `add`, then dispatches it.
+#[inline]
+fn publish_with<'l, S>(
+    parts: Parts<'l, S>,
+    event_type: &str,
+    add: impl FnOnce(&mut EventLog) -> Result<(usize, u32), DataError>,
+) -> Result<&'l Event, PublishError> {
     if parts.depth > parts.max_depth {
         return Err(PublishError::DepthLimit {
             event_type: event_type.to_owned(),
             limit: parts.max_depth,
         });
     }
-    let (position, type_index) = parts.log.add_new(event_type, data, parent, parent_at)?;
+    let (position, type_index) = add(&mut *parts.log)?;
     // A handle of its own (the log stays mutable for the handlers).
     let event = parts.log.events()[position].clone();
     let at = Some((position, type_index));

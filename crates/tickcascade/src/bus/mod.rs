@@ -20,7 +20,7 @@ pub use subscriptions::{Handler, pattern_matches};
 use crate::event::Event;
 use crate::id::EventId;
 use crate::log::EventLog;
-use dispatch::{Parts, dispatch_at, publish_at};
+use dispatch::{Parts, dispatch_at, publish_at, publish_json_at};
 use serde::Serialize;
 use subscriptions::{Plans, Subscriptions};
 
@@ -191,6 +191,28 @@ impl<S> EventBus<S> {
         parent: Option<&EventId>,
     ) -> Result<&Event, PublishError> {
         publish_at(self.parts(), event_type, data, parent, None)
+    }
+
+    /// Logs an event whose data is given as JSON text (checked and written
+    /// in Eventure's canonical form, as loading does; `NaN` refused), caused
+    /// by `parent`, then dispatches it. For data already serialized (a
+    /// schedule, a network message) without a round trip through a value.
+    ///
+    /// ```
+    /// use tickcascade::{EventBus, EventLog};
+    /// let mut bus = EventBus::new(EventLog::new());
+    /// let e = bus.publish_json("shop.sold", r#"{"item":"axe","price":1.50}"#, None)?;
+    /// assert_eq!(e.data_json(), r#"{"item": "axe", "price": 1.5}"#);
+    /// assert!(bus.publish_json("shop.sold", "{oops", None).is_err());
+    /// # Ok::<(), tickcascade::PublishError>(())
+    /// ```
+    pub fn publish_json(
+        &mut self,
+        event_type: &str,
+        json: &str,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, PublishError> {
+        publish_json_at(self.parts(), event_type, json, parent)
     }
 
     /// Delivers an event to the handlers without logging it.

@@ -199,8 +199,8 @@ fn value_end(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// Calls `f(offset)` with the offset of each top-level key's opening quote
-/// in a canonical object (for checking recorded `TopKeys`).
-#[cfg(test)]
+/// in a canonical object (recording `TopKeys` for text given whole, and
+/// checking recorded ones).
 pub(crate) fn for_each_key_offset(text: &str, mut f: impl FnMut(usize)) {
     let mut tokens = Tokens::new(text);
     if tokens.next() != Some(Token::Open(true)) {

@@ -8,7 +8,7 @@ mod rng;
 
 pub use rng::SimRng;
 
-use crate::{Clock, EventBus, EventId, EventLog, PublishError};
+use crate::{Clock, DataError, EventBus, EventId, EventLog, PublishError};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scheduled {
     pub event_type: String,
-    pub data: serde_json::Value,
+    /// The data as canonical JSON text, serialized when it was scheduled
+    /// and logged as it is (no round trip through a JSON value).
+    pub data_json: String,
     pub parent: Option<EventId>,
 }
 
@@ -29,20 +31,33 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// Schedules `event_type` at tick `tick`, caused by `parent`.
-    pub fn at<T: Serialize>(
+    /// Schedules `event_type` at tick `tick`, caused by `parent`. The data is
+    /// serialized now; data that cannot be event data (a NaN, a duplicate
+    /// key) is an error now, not a `null` later.
+    ///
+    /// ```
+    /// use tickcascade::sim::Schedule;
+    /// let mut s = Schedule::default();
+    /// s.at(3, "door.open", &serde_json::json!({"room": "hall"}), None)?;
+    /// assert!(s.at(3, "door.open", &f64::NAN, None).is_err());
+    /// assert_eq!(s.take_due(3)[0].data_json, r#"{"room": "hall"}"#);
+    /// # Ok::<(), tickcascade::DataError>(())
+    /// ```
+    pub fn at<T: Serialize + ?Sized>(
         &mut self,
         tick: i64,
         event_type: &str,
         data: &T,
         parent: Option<&EventId>,
-    ) {
-        let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+    ) -> Result<(), DataError> {
+        let mut data_json = String::new();
+        crate::json::ser::write_canonical(data, &mut data_json)?;
         self.due.entry(tick).or_default().push(Scheduled {
             event_type: event_type.to_owned(),
-            data,
+            data_json,
             parent: parent.cloned(),
         });
+        Ok(())
     }
 
     /// Takes what is due at or before `tick`.
@@ -180,7 +195,7 @@ impl<S: Simulation> Runner<S> {
         let tick = self.bus.log().current_tick();
         for s in self.bus.state_mut().schedule().take_due(tick) {
             self.bus
-                .publish_with_parent(&s.event_type, &s.data, s.parent.as_ref())?;
+                .publish_json(&s.event_type, &s.data_json, s.parent.as_ref())?;
         }
         S::tick(&mut self.bus)?;
         S::end_tick(&mut self.bus)?;
