@@ -1,0 +1,222 @@
+//! A small shop, written against the crates as a new user would: typed
+//! events, a handler that fails (an order for more than is in stock),
+//! restocks scheduled for later ticks, the stock rebuilt from the log by a
+//! projection that starts from an opening stock given by code, and the
+//! shop's analytics delivered to a collector given on the command line
+//! (without one, nothing is sent). The log is the same whatever the
+//! collector did.
+//!
+//! ```text
+//! cargo run --example shop                          # no delivery
+//! cargo run --example shop -- http://127.0.0.1:8080 # POST /track, /engage there
+//! ```
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tickcascade::replay::{Projection, replay_from};
+use tickcascade::sim::{Flow, Runner, Schedule, SimRng, Simulation};
+use tickcascade::{
+    Event, EventBus, EventQuery, HandlerError, PublishError, TypedEvent, ViewOptions,
+};
+use tickcascade_analytics::delivery::{
+    BufferedConfig, BufferedConsumer, EventMapper, HttpTransport, MappedEvents, SystemClock, pump,
+    seeded_jitter, subscribe,
+};
+use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
+
+/// A customer asks for `qty` of `item`.
+#[derive(Serialize, Deserialize)]
+struct Order {
+    customer: String,
+    item: String,
+    qty: u32,
+}
+impl TypedEvent for Order {
+    const TYPE: &'static str = "shop.order";
+}
+
+/// The shop sold what was ordered.
+#[derive(Serialize, Deserialize)]
+struct Sold {
+    item: String,
+    qty: u32,
+}
+impl TypedEvent for Sold {
+    const TYPE: &'static str = "shop.sold";
+}
+
+/// A delivery from the supplier arrived.
+#[derive(Serialize, Deserialize)]
+struct Restocked {
+    item: String,
+    qty: u32,
+}
+impl TypedEvent for Restocked {
+    const TYPE: &'static str = "shop.restocked";
+}
+
+const ITEMS: [&str; 3] = ["axe", "rope", "lantern"];
+
+fn opening_stock() -> BTreeMap<String, u32> {
+    ITEMS.iter().map(|i| (i.to_string(), 5)).collect()
+}
+
+/// The live shop: the bus's shared state.
+struct Shop {
+    stock: BTreeMap<String, u32>,
+    rng: SimRng,
+    schedule: Schedule,
+    analytics: Analytics,
+    refused: u32,
+}
+
+impl AnalyticsHost for Shop {
+    fn analytics(&mut self) -> &mut Analytics {
+        &mut self.analytics
+    }
+}
+
+impl Simulation for Shop {
+    fn subscribe(bus: &mut EventBus<Self>) {
+        bus.on::<Order>(|ctx, _event, order| {
+            let have = ctx.state().stock.get(&order.item).copied().unwrap_or(0);
+            if order.qty > have {
+                // The order stays logged; publish returns this error.
+                return Err(format!("only {have} {} left", order.item).into());
+            }
+            ctx.emit(&Sold {
+                item: order.item.clone(),
+                qty: order.qty,
+            })?;
+            analytics::track(
+                ctx,
+                "purchase",
+                json!({"item": order.item, "qty": order.qty}),
+            )?;
+            Ok(())
+        });
+        bus.on::<Sold>(|ctx, event, sold| {
+            let next = ctx.log().current_tick() + 2;
+            let shop = ctx.state();
+            let left = shop.stock.entry(sold.item.clone()).or_default();
+            *left -= sold.qty;
+            if *left < 2 {
+                let order = Restocked {
+                    item: sold.item,
+                    qty: 4,
+                };
+                shop.schedule
+                    .at(next, Restocked::TYPE, &order, Some(event.id()))?;
+            }
+            Ok(())
+        });
+        bus.on::<Restocked>(|ctx, _, restocked| -> Result<(), HandlerError> {
+            *ctx.state().stock.entry(restocked.item).or_default() += restocked.qty;
+            Ok(())
+        });
+    }
+
+    fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+        let shop = bus.state_mut();
+        let order = Order {
+            customer: format!("c{}", shop.rng.below(20)),
+            item: shop.rng.pick(&ITEMS).to_string(),
+            qty: 1 + shop.rng.below(3) as u32,
+        };
+        match bus.emit(&order) {
+            Ok(_) => Ok(()),
+            // A refused order is part of the story: count it and go on.
+            Err(PublishError::Handler { source, .. }) => {
+                bus.state_mut().refused += 1;
+                bus.publish("shop.refused", &json!({"why": source.to_string()}))
+                    .map(|_| ())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    fn schedule(&mut self) -> &mut Schedule {
+        &mut self.schedule
+    }
+}
+
+/// The stock as the log tells it, from an opening stock given by code.
+struct StockView(BTreeMap<String, u32>);
+
+impl Projection for StockView {
+    fn apply(&mut self, e: &Event) -> bool {
+        if let Some(Ok(sold)) = e.payload::<Sold>() {
+            *self.0.entry(sold.item).or_default() -= sold.qty;
+            true
+        } else if let Some(Ok(restocked)) = e.payload::<Restocked>() {
+            *self.0.entry(restocked.item).or_default() += restocked.qty;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::args().nth(1);
+    let mut runner = Runner::new(Shop {
+        stock: opening_stock(),
+        rng: SimRng::new(7),
+        schedule: Schedule::default(),
+        analytics: Analytics::simulated(7, 60.0),
+        refused: 0,
+    });
+    let mut delivery = url.as_deref().map(|url| {
+        let outbox = subscribe(
+            runner.bus_mut(),
+            EventMapper::new("shop-token", "shop-run-7", MappedEvents::Analytics),
+        );
+        let consumer = BufferedConsumer::new(
+            url,
+            HttpTransport::new(Duration::from_secs(2)),
+            SystemClock,
+            seeded_jitter(7),
+            BufferedConfig::default(),
+        );
+        (outbox, consumer)
+    });
+    if let Some((outbox, mut consumer)) = delivery.take() {
+        // Pump from the after-tick hook: a bounded amount of network work per
+        // tick; the reports stay out of the shop's log.
+        runner.set_after_tick(move |_bus, tick| {
+            let report = pump(&outbox, &mut consumer, 4);
+            if report.sent > 0 || report.dropped_total() > 0 {
+                println!(
+                    "tick {tick}: delivered {}, dropped {:?}",
+                    report.sent, report.dropped
+                );
+            }
+            Flow::Continue
+        });
+    }
+    runner.run_for(30)?;
+
+    let log = runner.bus().log();
+    let shop = runner.bus().state();
+    let rebuilt = replay_from(StockView(opening_stock()), log, None).state;
+    assert_eq!(rebuilt.0, shop.stock, "the log tells the stock");
+    println!(
+        "{} events, {} orders refused, stock {:?}",
+        log.len(),
+        shop.refused,
+        shop.stock
+    );
+    let first_restock = log
+        .events()
+        .iter()
+        .find(|e| e.event_type() == Restocked::TYPE);
+    if let Some(restock) = first_restock {
+        let q = EventQuery::new(log);
+        let root = tickcascade::replay::cascade_root(log, restock);
+        println!("\nthe cascade that led to the first restock:");
+        q.print_single_cascade(std::io::stdout(), root, &ViewOptions::default())?;
+    }
+    Ok(())
+}
