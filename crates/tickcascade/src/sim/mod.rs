@@ -92,6 +92,57 @@ pub trait Simulation: Sized + 'static {
     }
     /// The events waiting for later ticks.
     fn schedule(&mut self) -> &mut Schedule;
+    /// The whole state rebuilt from a saved log, when it is a projection of
+    /// the log (nothing random still to come from the seed's stream, nothing
+    /// scheduled that the log does not show): lets [`Runner::resume_from`] skip
+    /// re-running. `None` (the default) makes it re-run from the start.
+    fn restore(_saved: &EventLog) -> Option<Self> {
+        None
+    }
+}
+
+/// Why [`Runner::resume_from`] could not resume a saved run.
+///
+/// ```
+/// use tickcascade::sim::ResumeError;
+/// fn explain(e: &ResumeError) -> String { e.to_string() }
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// Re-running failed to publish.
+    Publish(PublishError),
+    /// The re-run did not reproduce the saved events (another seed, other
+    /// parameters, or code that changed): where they first differ.
+    Diverged(Box<crate::replay::Divergence>),
+}
+
+impl std::fmt::Display for ResumeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResumeError::Publish(e) => write!(f, "re-running the saved run failed: {e}"),
+            ResumeError::Diverged(d) => write!(
+                f,
+                "re-running does not reproduce the saved log: they first differ at tick {}",
+                d.tick
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ResumeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ResumeError::Publish(e) => Some(e),
+            ResumeError::Diverged(_) => None,
+        }
+    }
+}
+
+impl From<PublishError> for ResumeError {
+    fn from(e: PublishError) -> Self {
+        ResumeError::Publish(e)
+    }
 }
 
 /// How fast ticks run.
@@ -173,6 +224,63 @@ impl<S: Simulation> Runner<S> {
             paused: false,
             after_tick: None,
             last_tick_at: None,
+        }
+    }
+
+    /// Resumes a saved run so that it continues as if it had never stopped.
+    /// `fresh` is the simulation built as the run began (same seed and
+    /// parameters: the demos record them in their start event); `saved` is
+    /// the run's log, loaded. When [`Simulation::restore`] rebuilds the state
+    /// from the log, the runner continues over `saved` itself; otherwise it
+    /// re-runs `fresh` through the last saved tick, checks with
+    /// [`first_difference`](crate::replay::first_difference) that the re-run
+    /// reproduces every saved event (ids, data, parents, timestamps), and
+    /// continues from there. Either way the next tick is the one after the
+    /// last saved event's (ticks after it left nothing in the file).
+    ///
+    /// ```
+    /// use tickcascade::sim::{Runner, Schedule, Simulation};
+    /// use tickcascade::{EventBus, EventLog, PublishError};
+    ///
+    /// #[derive(Default)]
+    /// struct Clock { ticks: u64, schedule: Schedule }
+    /// impl Simulation for Clock {
+    ///     fn subscribe(bus: &mut EventBus<Self>) {
+    ///         bus.subscribe("tick", |ctx, _| { ctx.state().ticks += 1; Ok(()) });
+    ///     }
+    ///     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+    ///         bus.publish("tick", &()).map(|_| ())
+    ///     }
+    ///     fn schedule(&mut self) -> &mut Schedule { &mut self.schedule }
+    /// }
+    /// let mut first = Runner::new(Clock::default());
+    /// first.run_for(5)?;
+    /// let saved = first.into_parts().0; // as if saved and loaded
+    /// let mut resumed = Runner::resume_from(Clock::default(), saved)?;
+    /// resumed.run_for(5)?;
+    /// assert_eq!(resumed.bus().state().ticks, 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn resume_from(fresh: S, saved: EventLog) -> Result<Runner<S>, ResumeError> {
+        let next = saved
+            .events()
+            .iter()
+            .map(|e| e.tick())
+            .max()
+            .map_or(0, |t| t + 1);
+        if let Some(state) = S::restore(&saved) {
+            let mut log = saved;
+            log.set_clock(DEMO_CLOCK);
+            while log.current_tick() < next {
+                log.advance_tick();
+            }
+            return Ok(Runner::with_log(state, log));
+        }
+        let mut runner = Runner::new(fresh);
+        runner.run_until(next)?;
+        match crate::replay::first_difference(&saved, runner.bus().log(), false) {
+            Some(d) => Err(ResumeError::Diverged(Box::new(d))),
+            None => Ok(runner),
         }
     }
 
