@@ -23,7 +23,9 @@ use tickcascade::{Event, EventBus, Publish, PublishError};
 pub enum AnalyticsClock {
     /// Simulated time: `epoch_secs + tick * seconds_per_tick`.
     Ticks {
+        /// Tick 0's time, in seconds since the epoch.
         epoch_secs: f64,
+        /// Seconds per tick.
         seconds_per_tick: f64,
     },
     /// The wall clock (seconds since the Unix epoch).
@@ -33,7 +35,9 @@ pub enum AnalyticsClock {
 /// The library that sent a message.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LibraryInfo {
+    /// The library's name (`tickcascade`).
     pub name: String,
+    /// The library's version.
     pub version: String,
 }
 
@@ -41,9 +45,12 @@ pub struct LibraryInfo {
 /// is the same on every machine (no hostname).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AnalyticsContext {
+    /// The library that made the message.
     pub library: LibraryInfo,
+    /// The environment (`simulation`, `production`, ...).
     pub env: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The host, when it may be sent (off by default).
     pub hostname: Option<String>,
 }
 
@@ -80,7 +87,9 @@ pub struct AnalyticsConfig {
     /// A session ends after this many seconds without a logged call (a gap
     /// of exactly this keeps it). Default 1800 (30 minutes).
     pub session_timeout_secs: f64,
+    /// How message timestamps are made.
     pub clock: AnalyticsClock,
+    /// The `context` every message carries.
     pub context: AnalyticsContext,
     /// Consent when nothing was stored (default: `analytics` granted).
     pub default_consent: Map<String, Value>,
@@ -146,6 +155,7 @@ impl std::fmt::Debug for Analytics {
 
 /// A bus state that holds an [`Analytics`].
 pub trait AnalyticsHost {
+    /// The analytics front inside the state.
     fn analytics(&mut self) -> &mut Analytics;
 }
 

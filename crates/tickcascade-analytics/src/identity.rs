@@ -54,9 +54,13 @@ impl IdSource {
 /// logged events alone.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct IdentityState {
+    /// The id used before (and besides) a user id.
     pub anonymous_id: String,
+    /// The identified user, after `identify`.
     pub user_id: Option<String>,
+    /// Traits given by `identify`.
     pub traits: Map<String, Value>,
+    /// The current session.
     pub session_id: String,
     /// Seconds (analytics clock) of the last logged call.
     pub last_activity: Option<f64>,

@@ -123,6 +123,7 @@ pub struct ConsoleDestination {
 }
 
 impl ConsoleDestination {
+    /// A destination printing each message to `out`.
     pub fn new(out: Box<dyn Write>) -> ConsoleDestination {
         ConsoleDestination { out }
     }

@@ -18,6 +18,7 @@ pub trait IdentityStore {
 /// Keeps the state in memory (the demos use it, so runs stay reproducible).
 #[derive(Clone, Debug, Default)]
 pub struct MemoryStore {
+    /// The state saved last (`None` before the first save).
     pub state: Option<IdentityState>,
 }
 
@@ -51,6 +52,7 @@ pub struct FileStore {
 }
 
 impl FileStore {
+    /// A store in the file at `path` (created on the first save).
     pub fn new(path: impl Into<PathBuf>) -> FileStore {
         FileStore { path: path.into() }
     }

@@ -29,9 +29,12 @@ pub enum ExportError {
     UnknownRoot(String),
     /// Mermaid cannot draw this many events.
     TooLarge {
+        /// The events the selection holds.
         events: usize,
+        /// The most the format can draw.
         limit: usize,
     },
+    /// Writing the output failed.
     Io(io::Error),
 }
 

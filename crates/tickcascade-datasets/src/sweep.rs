@@ -19,6 +19,7 @@ pub struct SweepPlan {
     pub shard: Option<(u64, u64)>,
     /// Runs at once.
     pub jobs: usize,
+    /// The dataset's root directory (`run=SEED/` directories go under it).
     pub out: PathBuf,
 }
 
@@ -45,17 +46,24 @@ impl SweepPlan {
 /// Counts so far (shared by the workers; read by a progress display).
 #[derive(Debug, Default)]
 pub struct SweepProgress {
+    /// Runs finished so far.
     pub done: AtomicUsize,
+    /// Runs skipped (already complete).
     pub skipped: AtomicUsize,
+    /// Runs that failed.
     pub failed: AtomicUsize,
+    /// Events written so far.
     pub events: AtomicU64,
 }
 
 /// How a sweep ended.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct SweepReport {
+    /// Runs finished.
     pub done: usize,
+    /// Runs skipped (already complete).
     pub skipped: usize,
+    /// Events written.
     pub events: u64,
     /// Seeds that failed, with why (their directories have no marker).
     pub failures: Vec<(u64, String)>,

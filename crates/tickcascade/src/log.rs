@@ -40,14 +40,22 @@ pub enum Clock {
     /// `(start_micros + n * step_micros) / 1e6` seconds, so the same program
     /// writes the same file byte for byte. Strictly increasing when
     /// `step_micros > 0`, as the viewers (which order by timestamp) expect.
-    Steps { start_micros: i64, step_micros: i64 },
+    Steps {
+        /// The first event's stamp, in microseconds since the epoch.
+        start_micros: i64,
+        /// Microseconds between consecutive events.
+        step_micros: i64,
+    },
     /// Deterministic and tied to simulated time: the k-th event (0-based) of
     /// tick t gets `(start_micros + t * tick_micros + k * step_micros) / 1e6`.
     /// Strictly increasing while a tick holds fewer than
     /// `tick_micros / step_micros` events. The demos use one second per tick.
     Ticks {
+        /// Tick 0's first stamp, in microseconds since the epoch.
         start_micros: i64,
+        /// Microseconds per tick.
         tick_micros: i64,
+        /// Microseconds between consecutive events of one tick.
         step_micros: i64,
     },
 }

@@ -36,13 +36,17 @@ use std::collections::BTreeMap;
 /// # Ok::<(), tickcascade::DataError>(())
 /// ```
 pub trait Projection {
+    /// Folds one event into the state; `false` when the event's type is
+    /// not one this projection knows (it is ignored and counted).
     fn apply(&mut self, event: &Event) -> bool;
 }
 
 /// What a replay saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ReplayStats {
+    /// Events the projection applied.
     pub applied: usize,
+    /// Events it did not know.
     pub ignored: usize,
     /// Ignored events per type, types in first-seen order.
     pub ignored_by_type: BTreeMap<String, usize>,
@@ -51,7 +55,9 @@ pub struct ReplayStats {
 /// A rebuilt state and how it was built.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replayed<P> {
+    /// The state after the last event replayed.
     pub state: P,
+    /// What the replay applied and ignored.
     pub stats: ReplayStats,
 }
 
@@ -240,6 +246,7 @@ pub struct Divergence {
     /// The first event of that tick that differs, in each log (None when
     /// that log has fewer events there).
     pub recorded: Option<Event>,
+    /// The same, in the re-run (the second log).
     pub rerun: Option<Event>,
     /// The root of the recorded event's cascade (following parents).
     pub cause: Option<EventId>,

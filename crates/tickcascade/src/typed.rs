@@ -67,7 +67,9 @@ pub trait TypedEvent: Serialize + DeserializeOwned + 'static {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct PayloadError {
+    /// The event whose data did not decode.
     pub event_id: EventId,
+    /// Its type.
     pub event_type: String,
     /// The Rust type the handler wanted.
     pub wanted: &'static str,

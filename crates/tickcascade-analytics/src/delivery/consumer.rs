@@ -77,9 +77,11 @@ impl DeliveryClock for SystemClock {
 pub struct ManualClock(Rc<Cell<f64>>);
 
 impl ManualClock {
+    /// A clock reading `start` seconds until advanced.
     pub fn new(start: f64) -> ManualClock {
         ManualClock(Rc::new(Cell::new(start)))
     }
+    /// Moves the clock forward by `secs` seconds.
     pub fn advance(&self, secs: f64) {
         self.0.set(self.0.get() + secs);
     }
@@ -173,11 +175,13 @@ pub struct SyncConsumer<T: Transport, C: DeliveryClock> {
     transport: T,
     clock: C,
     jitter: Jitter,
+    /// Retries, backoff and deadline.
     pub policy: RetryPolicy,
     stats: DeliveryStats,
 }
 
 impl<T: Transport, C: DeliveryClock> SyncConsumer<T, C> {
+    /// A consumer that posts to `base_url` through `transport`, timed by `clock`.
     pub fn new(base_url: &str, transport: T, clock: C, jitter: Jitter) -> Self {
         SyncConsumer {
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -221,6 +225,7 @@ impl<T: Transport, C: DeliveryClock> SyncConsumer<T, C> {
         }
     }
 
+    /// What was sent, retried and dropped so far.
     pub fn stats(&self) -> &DeliveryStats {
         &self.stats
     }
@@ -236,6 +241,7 @@ pub struct BufferedConfig {
     /// Flush an endpoint as soon as its buffer is full (the seed's behaviour).
     /// Off for game loops, which call `pump` instead and never block.
     pub auto_flush: bool,
+    /// Retries, backoff and deadline.
     pub policy: RetryPolicy,
 }
 
@@ -282,6 +288,7 @@ pub struct BufferedConsumer<T: Transport, C: DeliveryClock> {
 }
 
 impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
+    /// A consumer that batches for `base_url`, posting through `transport`, timed by `clock`.
     pub fn new(
         base_url: &str,
         transport: T,
@@ -323,6 +330,7 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
         self.spool = Some(spool);
     }
 
+    /// What was sent, retried and dropped so far.
     pub fn stats(&self) -> &DeliveryStats {
         &self.stats
     }

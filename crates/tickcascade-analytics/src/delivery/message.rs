@@ -12,6 +12,7 @@ use tickcascade::{Event, EventLog, pattern_matches};
 /// One message ready for a consumer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outgoing {
+    /// Where the message goes.
     pub endpoint: Endpoint,
     /// A stable key (for the spool), when the message has one.
     pub key: Option<String>,
@@ -36,6 +37,7 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client that signs messages with `token` and draws insert ids from `ids`.
     pub fn new(token: &str, ids: IdSource) -> Client {
         Client {
             token: token.to_owned(),
@@ -111,18 +113,23 @@ impl Client {
         }
     }
 
+    /// `$set`: sets profile properties.
     pub fn people_set(&mut self, distinct_id: &str, properties: &Value) -> Outgoing {
         self.people_update(&json!({"distinct_id": distinct_id, "$set": properties}))
     }
+    /// `$set_once`: sets profile properties not set yet.
     pub fn people_set_once(&mut self, distinct_id: &str, properties: &Value) -> Outgoing {
         self.people_update(&json!({"distinct_id": distinct_id, "$set_once": properties}))
     }
+    /// `$add`: adds to numeric profile properties.
     pub fn people_increment(&mut self, distinct_id: &str, properties: &Value) -> Outgoing {
         self.people_update(&json!({"distinct_id": distinct_id, "$add": properties}))
     }
+    /// `$unset`: removes profile properties.
     pub fn people_unset(&mut self, distinct_id: &str, names: &[&str]) -> Outgoing {
         self.people_update(&json!({"distinct_id": distinct_id, "$unset": names}))
     }
+    /// `$delete`: deletes the profile.
     pub fn people_delete(&mut self, distinct_id: &str) -> Outgoing {
         self.people_update(&json!({"distinct_id": distinct_id, "$delete": true}))
     }
@@ -163,6 +170,7 @@ pub enum MappedEvents {
     /// Any events whose type matches one of the patterns, sent to `/track`
     /// named by their type.
     Matching {
+        /// Event type patterns (the bus's rules: exact, `a.*`, `*.b`, `*`).
         patterns: Vec<String>,
         /// Data key holding the distinct id (default `distinct_id`).
         distinct_id_key: String,
@@ -183,6 +191,7 @@ pub struct EventMapper {
 pub type Skip = &'static str;
 
 impl EventMapper {
+    /// A mapper signing with `token`, deriving insert ids from `run_id`, for the events `selection` names.
     pub fn new(token: &str, run_id: &str, selection: MappedEvents) -> EventMapper {
         EventMapper {
             token: token.to_owned(),

@@ -37,14 +37,19 @@ use tickcascade::EventBus;
 /// A collector endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Endpoint {
+    /// `POST /track`: events.
     Track,
+    /// `POST /engage`: profile (people) updates.
     Engage,
+    /// `POST /alias`: identity merges.
     Alias,
 }
 
 impl Endpoint {
+    /// Every endpoint, in the order reports list them.
     pub const ALL: [Endpoint; 3] = [Endpoint::Track, Endpoint::Engage, Endpoint::Alias];
 
+    /// The URL path (`/track`, ...).
     pub fn path(self) -> &'static str {
         match self {
             Endpoint::Track => "/track",
@@ -53,10 +58,12 @@ impl Endpoint {
         }
     }
 
+    /// The name used in reports and the spool (`track`, ...).
     pub fn name(self) -> &'static str {
         &self.path()[1..]
     }
 
+    /// The endpoint a name (as `name` gives it) stands for.
     pub fn from_name(name: &str) -> Option<Endpoint> {
         Endpoint::ALL.into_iter().find(|e| e.name() == name)
     }

@@ -29,6 +29,7 @@ impl Response {
 
 /// Sends one body to one URL.
 pub trait Transport {
+    /// Posts `body` to `url`; every outcome, failures included, is a `Response`.
     fn post(&mut self, url: &str, body: &str) -> Response;
 }
 

@@ -43,11 +43,17 @@ impl Default for AdventureParams {
 /// What the game state is: derived only from events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GameState {
+    /// The room the player is in.
     pub location: String,
+    /// Health points.
     pub health: i64,
+    /// Items picked up, in order.
     pub inventory: Vec<String>,
+    /// Enemies defeated, in order.
     pub defeated: Vec<String>,
+    /// Experience points.
     pub experience: i64,
+    /// Gold carried.
     pub gold: i64,
 }
 

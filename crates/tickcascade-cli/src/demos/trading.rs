@@ -23,8 +23,11 @@ use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 pub struct TradingParams {
     /// Symbols and their opening prices.
     pub symbols: Vec<(String, f64)>,
+    /// Ticks in the short moving average.
     pub short_window: usize,
+    /// Ticks in the long moving average.
     pub long_window: usize,
+    /// Cash at the start.
     pub starting_cash: f64,
     /// Fraction of cash one buy order spends.
     pub order_fraction: f64,
@@ -48,10 +51,15 @@ impl Default for TradingParams {
 /// The portfolio: derived only from events.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Portfolio {
+    /// Cash on hand.
     pub cash: f64,
+    /// Quantity held per symbol.
     pub holdings: BTreeMap<String, f64>,
+    /// The last price seen per symbol.
     pub prices: BTreeMap<String, f64>,
+    /// Orders filled.
     pub orders_filled: u64,
+    /// Signals seen.
     pub signals: u64,
 }
 

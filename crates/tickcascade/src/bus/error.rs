@@ -33,13 +33,19 @@ pub enum PublishError {
     Data(DataError),
     /// Handlers nested publishes deeper than
     /// [`BusConfig::max_depth`](crate::BusConfig). The event was not logged.
-    DepthLimit { event_type: String, limit: usize },
+    DepthLimit {
+        /// The type of the event that was not logged.
+        event_type: String,
+        /// The `max_depth` in force.
+        limit: usize,
+    },
     /// A handler of the event returned an error. The event, and every event
     /// published before the error, stay logged; the handlers after the
     /// failing one did not run for this event.
     Handler {
         /// The event that was being handled.
         event_id: EventId,
+        /// Its type.
         event_type: String,
         /// What the handler returned (for a handler that passed on a nested
         /// publish's failure with `?`, that `PublishError`).

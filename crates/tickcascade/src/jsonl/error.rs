@@ -7,7 +7,9 @@ use std::io;
 /// Something a load noticed but did not fail on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoadWarning {
+    /// The 1-based line it is about.
     pub line: usize,
+    /// What was noticed, in a sentence.
     pub message: String,
 }
 
@@ -16,6 +18,7 @@ pub struct LoadWarning {
 pub struct LoadReport {
     /// Lines that were empty or white space only (skipped, as Eventure does).
     pub blank_lines: usize,
+    /// What was noticed and let pass, in line order.
     pub warnings: Vec<LoadWarning>,
 }
 
@@ -38,18 +41,36 @@ pub enum LoadErrorKind {
     MissingField(&'static str),
     /// A key holds the wrong kind of value.
     WrongType {
+        /// The key.
         field: &'static str,
+        /// What Eventure accepts there.
         expected: &'static str,
+        /// What the line holds (a JSON kind).
         found: String,
     },
     /// Strict: an id already held by an earlier line.
-    DuplicateId { id: String, first_line: usize },
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+        /// Where it was first held.
+        first_line: usize,
+    },
     /// Strict: a tick lower than the previous event's.
-    TickBackwards { tick: i64, previous: i64 },
+    TickBackwards {
+        /// This line's tick.
+        tick: i64,
+        /// The previous event's, higher.
+        previous: i64,
+    },
     /// Strict: a parent id that no earlier line holds.
     UnknownParent(String),
     /// Strict: `{tick}-…` in the id disagrees with the tick.
-    IdTickMismatch { id: String, tick: i64 },
+    IdTickMismatch {
+        /// The id.
+        id: String,
+        /// The event's tick.
+        tick: i64,
+    },
 }
 
 /// A load failure: where (source, line, column) and what.
@@ -61,6 +82,7 @@ pub struct LoadError {
     pub line: usize,
     /// 1-based column (in characters) when known.
     pub column: Option<usize>,
+    /// What is wrong.
     pub kind: LoadErrorKind,
 }
 

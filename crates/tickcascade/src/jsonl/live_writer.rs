@@ -23,9 +23,9 @@ enum Target {
 }
 
 /// Appends each event to a file as it is logged (attach it with
-/// [`EventLog::attach_writer`]). A process killed mid-run leaves at most a
-/// torn last line, which [`LoadMode::Lenient`] drops. Write errors are kept
-/// and reported by [`EventLog::detach_writer`]; nothing fails silently.
+/// [`EventLog::attach_writer`](crate::EventLog::attach_writer)). A process killed mid-run leaves at most a
+/// torn last line, which [`LoadMode::Lenient`](crate::LoadMode::Lenient) drops. Write errors are kept
+/// and reported by [`EventLog::detach_writer`](crate::EventLog::detach_writer); nothing fails silently.
 ///
 /// ```
 /// use tickcascade::{EventLog, LiveWriter};

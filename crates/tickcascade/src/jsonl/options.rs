@@ -27,6 +27,7 @@ pub enum LoadMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoadOptions {
+    /// How strictly lines are checked (default: as Eventure).
     pub mode: LoadMode,
     /// Accept `NaN`, `Infinity`, `-Infinity` (and numbers that overflow to
     /// infinity), keeping them and re-saving them as Eventure writes them.

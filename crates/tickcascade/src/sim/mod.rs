@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 /// An event waiting for a later tick.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scheduled {
+    /// The event type to publish.
     pub event_type: String,
     /// The data as canonical JSON text, serialized when it was scheduled
     /// and logged as it is (no round trip through a JSON value).
     pub data_json: String,
+    /// Its cause (the event that scheduled it, usually).
     pub parent: Option<EventId>,
 }
 
@@ -158,6 +160,7 @@ pub enum Pacing {
 /// What the after-tick hook tells the runner.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
+    /// Go on.
     Continue,
     /// Stop `run_until`/`run_for` after this tick; `resume()` clears it.
     Pause,
