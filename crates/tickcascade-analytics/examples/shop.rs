@@ -1,10 +1,10 @@
 //! A small shop, written against the crates as a new user would: typed
 //! events, a handler that fails (an order for more than is in stock),
 //! restocks scheduled for later ticks, the stock rebuilt from the log by a
-//! projection that starts from an opening stock given by code, and the
-//! shop's analytics delivered to a collector given on the command line
-//! (without one, nothing is sent). The log is the same whatever the
-//! collector did.
+//! projection that starts from an opening stock given by code, a run stopped,
+//! saved, loaded and resumed, and the shop's analytics delivered to a
+//! collector given on the command line (without one, nothing is sent). The
+//! log is the same whatever the collector did.
 //!
 //! ```text
 //! cargo run --example shop                          # no delivery
@@ -14,16 +14,13 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::time::Duration;
 use tickcascade::replay::{Projection, replay_from};
-use tickcascade::sim::{Flow, Runner, Schedule, SimRng, Simulation};
+use tickcascade::sim::{Runner, Schedule, SimRng, Simulation};
 use tickcascade::{
-    Event, EventBus, EventQuery, HandlerError, PublishError, TypedEvent, ViewOptions,
+    Event, EventBus, EventLog, EventQuery, HandlerError, PublishError, TypedEvent, ViewOptions,
+    write_log,
 };
-use tickcascade_analytics::delivery::{
-    BufferedConfig, BufferedConsumer, EventMapper, HttpTransport, MappedEvents, SystemClock, pump,
-    seeded_jitter, subscribe,
-};
+use tickcascade_analytics::delivery::{DeliverAnalytics, RunnerDelivery};
 use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
 /// A customer asks for `qty` of `item`.
@@ -159,44 +156,47 @@ impl Projection for StockView {
     }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let url = std::env::args().nth(1);
-    let mut runner = Runner::new(Shop {
+fn new_shop() -> Shop {
+    Shop {
         stock: opening_stock(),
         rng: SimRng::new(7),
         schedule: Schedule::default(),
         analytics: Analytics::simulated(7, 60.0),
         refused: 0,
-    });
-    let mut delivery = url.as_deref().map(|url| {
-        let outbox = subscribe(
-            runner.bus_mut(),
-            EventMapper::new("shop-token", "shop-run-7", MappedEvents::Analytics),
-        );
-        let consumer = BufferedConsumer::new(
-            url,
-            HttpTransport::new(Duration::from_secs(2)),
-            SystemClock,
-            seeded_jitter(7),
-            BufferedConfig::default(),
-        );
-        (outbox, consumer)
-    });
-    if let Some((outbox, mut consumer)) = delivery.take() {
-        // Pump from the after-tick hook: a bounded amount of network work per
-        // tick; the reports stay out of the shop's log.
-        runner.set_after_tick(move |_bus, tick| {
-            let report = pump(&outbox, &mut consumer, 4);
-            if report.sent > 0 || report.dropped_total() > 0 {
-                println!(
-                    "tick {tick}: delivered {}, dropped {:?}",
-                    report.sent, report.dropped
-                );
-            }
-            Flow::Continue
-        });
     }
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let url = std::env::args().nth(1);
+    let mut runner = Runner::new(new_shop());
+    // Delivery in one call: a bounded pump after every tick; nothing it
+    // does enters the shop's log.
+    let delivery = url.as_deref().map(|url| {
+        runner.deliver_analytics(RunnerDelivery::new(url, "shop-token").run_id("shop-run-7"))
+    });
     runner.run_for(30)?;
+    if let Some(delivery) = delivery {
+        let totals = delivery.finish(5.0);
+        println!("delivered {}, dropped {:?}", totals.sent, totals.dropped);
+    }
+
+    // Stop after 15 ticks, save, load, resume, go on to 30: the same log.
+    let dir = std::env::temp_dir().join(format!("tickcascade-shop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("shop.jsonl");
+    let mut first = Runner::new(new_shop());
+    first.run_for(15)?;
+    first.bus().log().save_to_file(&path)?;
+    let mut resumed = Runner::resume_from(new_shop(), EventLog::load_from_file(&path)?)?;
+    resumed.run_until(30)?;
+    std::fs::remove_dir_all(&dir)?;
+    let (mut straight, mut again) = (Vec::new(), Vec::new());
+    write_log(runner.bus().log(), &mut straight)?;
+    write_log(resumed.bus().log(), &mut again)?;
+    assert_eq!(
+        straight, again,
+        "a resumed run continues as if it never stopped"
+    );
 
     let log = runner.bus().log();
     let shop = runner.bus().state();

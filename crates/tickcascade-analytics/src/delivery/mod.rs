@@ -9,6 +9,8 @@
 //! - [`consumer`](BufferedConsumer): synchronous and buffered consumers.
 //! - [`spool`](Spool): the durable spool.
 //! - [`background`](Background): the optional delivery thread.
+//! - [`runner`](RunnerDelivery): delivery wired into a simulation `Runner` in
+//!   one call ([`DeliverAnalytics`]).
 
 #[cfg(feature = "http")]
 mod background;
@@ -16,6 +18,7 @@ mod consumer;
 #[cfg(feature = "http")]
 mod http;
 mod message;
+mod runner;
 mod spool;
 mod transport;
 
@@ -28,6 +31,7 @@ pub use consumer::{
 #[cfg(feature = "http")]
 pub use http::HttpTransport;
 pub use message::{Client, EventMapper, MappedEvents, Outgoing, insert_id, run_id_of};
+pub use runner::{DeliverAnalytics, DeliveryHandle, RunnerDelivery};
 pub use spool::{Spool, SpoolState};
 pub use transport::{Response, Transport, parse_retry_after};
 

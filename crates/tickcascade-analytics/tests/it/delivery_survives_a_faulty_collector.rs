@@ -431,3 +431,61 @@ fn the_same_seed_gives_the_same_log_whether_the_collector_fails_or_not() {
         "the network never changes the log"
     );
 }
+
+#[test]
+fn delivery_wired_into_a_runner_in_one_call_delivers_every_tracked_event() {
+    use tickcascade::sim::{Runner, Schedule, Simulation};
+    use tickcascade::{EventBus, PublishError};
+    use tickcascade_analytics::delivery::{DeliverAnalytics, RunnerDelivery};
+    use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
+
+    struct Ticker {
+        analytics: Analytics,
+        schedule: Schedule,
+    }
+    impl AnalyticsHost for Ticker {
+        fn analytics(&mut self) -> &mut Analytics {
+            &mut self.analytics
+        }
+    }
+    impl Simulation for Ticker {
+        fn subscribe(_bus: &mut EventBus<Self>) {}
+        fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
+            let tick = bus.log().current_tick();
+            analytics::track(bus, "tick", json!({"tick": tick})).map(|_| ())
+        }
+        fn schedule(&mut self) -> &mut Schedule {
+            &mut self.schedule
+        }
+    }
+    // The first two requests fail: the retries happen within finish's deadline.
+    let c = Collector::start(vec![Reply::Status(503, Some("0")), Reply::Reset]);
+    let mut runner = Runner::new(Ticker {
+        analytics: Analytics::simulated(3, 1.0),
+        schedule: Schedule::default(),
+    });
+    let delivery = runner.deliver_analytics(
+        RunnerDelivery::new(&c.url, "tok")
+            .run_id("one-call")
+            .requests_per_tick(1),
+    );
+    runner.run_for(10).unwrap();
+    let totals = delivery.finish(30.0);
+    assert_eq!(totals.sent, 10, "{totals:?}");
+    assert_eq!(totals.dropped_total(), 0, "{totals:?}");
+    let ids: HashSet<String> = c
+        .messages()
+        .iter()
+        .map(|m| m["properties"]["$insert_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 10);
+    assert!(
+        runner
+            .bus()
+            .log()
+            .events()
+            .iter()
+            .all(|e| e.event_type() == "analytics.track"),
+        "nothing but the simulation's events in the log"
+    );
+}
