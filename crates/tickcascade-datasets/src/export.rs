@@ -24,6 +24,7 @@ pub struct Selection {
 
 /// Why an export could not be made.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum ExportError {
     /// The `--root` id is held by no event.
     UnknownRoot(String),

@@ -24,6 +24,7 @@ pub struct LoadReport {
 
 /// What is wrong with the input.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum LoadErrorKind {
     /// The file could not be read.
     Io(io::Error),
