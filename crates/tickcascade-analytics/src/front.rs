@@ -83,6 +83,7 @@ impl AnalyticsContext {
 
 /// Settings of the analytics front.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct AnalyticsConfig {
     /// A session ends after this many seconds without a logged call (a gap
     /// of exactly this keeps it). Default 1800 (30 minutes).

@@ -13,6 +13,7 @@ use tickcascade::{EventId, EventLog, EventQuery, pattern_matches};
 
 /// Which events to draw.
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct Selection {
     /// Only the cascade of this event (it included).
     pub root: Option<EventId>,
@@ -20,6 +21,23 @@ pub struct Selection {
     pub ticks: Option<(Bound<i64>, Bound<i64>)>,
     /// Only these types (the bus's wildcard syntax; any may match).
     pub types: Vec<String>,
+}
+
+impl Selection {
+    /// Only the cascade of the event holding `root` (it included).
+    pub fn with_root(self, root: Option<EventId>) -> Self {
+        Selection { root, ..self }
+    }
+
+    /// Only the ticks within `ticks`.
+    pub fn with_ticks(self, ticks: Option<(Bound<i64>, Bound<i64>)>) -> Self {
+        Selection { ticks, ..self }
+    }
+
+    /// Only events whose type matches one of `types` (wildcards allowed).
+    pub fn with_types(self, types: Vec<String>) -> Self {
+        Selection { types, ..self }
+    }
 }
 
 /// Why an export could not be made.

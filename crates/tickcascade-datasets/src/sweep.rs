@@ -12,6 +12,7 @@ use tickcascade::{EventLog, SaveOptions};
 
 /// What to run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SweepPlan {
     /// Seeds `start..end` (end excluded).
     pub seeds: std::ops::Range<u64>,
@@ -24,6 +25,26 @@ pub struct SweepPlan {
 }
 
 impl SweepPlan {
+    /// Runs the `seeds` into `out`, all of them (no shard), one at a time.
+    pub fn new(seeds: std::ops::Range<u64>, out: impl Into<PathBuf>) -> SweepPlan {
+        SweepPlan {
+            seeds,
+            shard: None,
+            jobs: 1,
+            out: out.into(),
+        }
+    }
+
+    /// Only shard `i` of `n` (1-based), for splitting a sweep across machines.
+    pub fn with_shard(self, shard: Option<(u64, u64)>) -> Self {
+        SweepPlan { shard, ..self }
+    }
+
+    /// Runs at once.
+    pub fn with_jobs(self, jobs: usize) -> Self {
+        SweepPlan { jobs, ..self }
+    }
+
     /// The seeds this shard runs, in order.
     pub fn seeds(&self) -> Vec<u64> {
         self.seeds

@@ -233,6 +233,7 @@ impl<T: Transport, C: DeliveryClock> SyncConsumer<T, C> {
 
 /// Settings of the buffered consumer.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct BufferedConfig {
     /// Messages per batch (default 50; at most 500, the server's limit).
     pub max_size: usize,
@@ -243,6 +244,31 @@ pub struct BufferedConfig {
     pub auto_flush: bool,
     /// Retries, backoff and deadline.
     pub policy: RetryPolicy,
+}
+
+impl BufferedConfig {
+    /// Sets the messages per batch.
+    pub fn with_max_size(self, max_size: usize) -> Self {
+        BufferedConfig { max_size, ..self }
+    }
+
+    /// Sets the messages kept per endpoint.
+    pub fn with_max_queue_size(self, max_queue_size: usize) -> Self {
+        BufferedConfig {
+            max_queue_size,
+            ..self
+        }
+    }
+
+    /// Sets whether a full buffer is flushed at once.
+    pub fn with_auto_flush(self, auto_flush: bool) -> Self {
+        BufferedConfig { auto_flush, ..self }
+    }
+
+    /// Sets the retries, backoff and deadline.
+    pub fn with_policy(self, policy: RetryPolicy) -> Self {
+        BufferedConfig { policy, ..self }
+    }
 }
 
 impl Default for BufferedConfig {

@@ -42,11 +42,9 @@ fn send_tracked(consumer: &mut BufferedConsumer<HttpTransport, ManualClock>, n: 
 }
 
 fn no_auto(max_size: usize) -> BufferedConfig {
-    BufferedConfig {
-        max_size,
-        auto_flush: false,
-        ..BufferedConfig::default()
-    }
+    BufferedConfig::default()
+        .with_max_size(max_size)
+        .with_auto_flush(false)
 }
 
 #[test]
@@ -197,13 +195,7 @@ fn a_400_drops_the_batch_and_a_401_backs_off_the_maximum() {
 #[test]
 fn a_full_queue_drops_the_oldest() {
     let c = Collector::start(vec![]);
-    let (mut consumer, _) = buffered(
-        &c.url,
-        BufferedConfig {
-            max_queue_size: 3,
-            ..no_auto(50)
-        },
-    );
+    let (mut consumer, _) = buffered(&c.url, no_auto(50).with_max_queue_size(3));
     send_tracked(&mut consumer, 5);
     assert!(consumer.flush());
     let got: Vec<i64> = c

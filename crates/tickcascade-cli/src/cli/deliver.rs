@@ -98,12 +98,10 @@ pub(crate) fn run(args: &DeliverArgs, out: &mut impl Write) -> Result<(), CliErr
         return Ok(());
     }
     let transport = HttpTransport::new(Duration::from_secs_f64(args.timeout.max(0.001)));
-    let config = BufferedConfig {
-        max_size: args.batch as usize,
-        max_queue_size: usize::MAX / 2,
-        auto_flush: false,
-        ..BufferedConfig::default()
-    };
+    let config = BufferedConfig::default()
+        .with_max_size(args.batch as usize)
+        .with_max_queue_size(usize::MAX / 2)
+        .with_auto_flush(false);
     let clock = SystemClock;
     let mut consumer = BufferedConsumer::new(
         &args.to,

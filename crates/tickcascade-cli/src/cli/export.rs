@@ -84,11 +84,10 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
     }
     let log_path = &args.logs[0];
     let log = input::read(log_path, &args.read)?;
-    let selection = Selection {
-        root: args.root.as_deref().map(EventId::from),
-        ticks: args.ticks,
-        types: args.types.clone(),
-    };
+    let selection = Selection::default()
+        .with_root(args.root.as_deref().map(EventId::from))
+        .with_ticks(args.ticks)
+        .with_types(args.types.clone());
     let chosen = select(&log, &selection).map_err(export_error)?;
     let mut buffer: Vec<u8> = Vec::new();
     let sink: &mut dyn Write = if args.output.is_some() {

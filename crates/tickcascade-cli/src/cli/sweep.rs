@@ -65,14 +65,12 @@ fn shard(s: &str) -> Result<(u64, u64), String> {
 }
 
 pub(crate) fn run(args: &SweepArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let plan = SweepPlan {
-        seeds: args.seeds.clone(),
-        shard: args.shard,
-        jobs: args
-            .jobs
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
-        out: args.out.clone(),
-    };
+    let plan = SweepPlan::new(args.seeds.clone(), args.out.clone())
+        .with_shard(args.shard)
+        .with_jobs(
+            args.jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        );
     let ticks = args.ticks;
     let simulate = |seed: u64| -> Result<tickcascade::EventLog, String> {
         match args.sim {

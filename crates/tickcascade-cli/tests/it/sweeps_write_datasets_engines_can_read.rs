@@ -112,12 +112,7 @@ fn trading(seed: u64) -> Result<EventLog, String> {
 fn a_sweep_skips_finished_runs_and_redoes_unfinished_ones() {
     let out = std::env::temp_dir().join(format!("tickcascade-sweep-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
-    let plan = SweepPlan {
-        seeds: 0..6,
-        shard: None,
-        jobs: 2,
-        out: out.clone(),
-    };
+    let plan = SweepPlan::new(0..6, out.clone()).with_jobs(2);
     let first = run_sweep(&plan, &trading, &|_| {});
     assert_eq!((first.done, first.skipped), (6, 0));
     for seed in 0..6 {
@@ -138,12 +133,7 @@ fn shards_split_the_seeds_without_overlap() {
     let all: BTreeSet<u64> = (10..47).collect();
     let mut seen = BTreeSet::new();
     for i in 1..=4 {
-        let plan = SweepPlan {
-            seeds: 10..47,
-            shard: Some((i, 4)),
-            jobs: 1,
-            out: "x".into(),
-        };
+        let plan = SweepPlan::new(10..47, "x").with_shard(Some((i, 4)));
         for s in plan.seeds() {
             assert!(seen.insert(s), "seed {s} in two shards");
         }

@@ -86,25 +86,13 @@ fn every_trace_parses_and_every_flow_has_both_ends() {
 #[test]
 fn selections_pick_a_cascade_a_tick_range_and_types() {
     let log = load("spec_example");
-    let root = Selection {
-        root: Some(EventId::from("0-EBEB-1")),
-        ..Selection::default()
-    };
+    let root = Selection::default().with_root(Some(EventId::from("0-EBEB-1")));
     assert_eq!(select(&log, &root).unwrap(), [1, 2]);
-    let ticks = Selection {
-        ticks: Some((Bound::Included(1), Bound::Included(3))),
-        ..Selection::default()
-    };
+    let ticks = Selection::default().with_ticks(Some((Bound::Included(1), Bound::Included(3))));
     assert_eq!(select(&log, &ticks).unwrap(), [4, 5, 6]);
-    let types = Selection {
-        types: vec!["xp.*".into(), "weather.rain".into()],
-        ..Selection::default()
-    };
+    let types = Selection::default().with_types(vec!["xp.*".into(), "weather.rain".into()]);
     assert_eq!(select(&log, &types).unwrap(), [3, 5, 6]);
-    let unknown = Selection {
-        root: Some(EventId::from("nope")),
-        ..Selection::default()
-    };
+    let unknown = Selection::default().with_root(Some(EventId::from("nope")));
     assert!(matches!(
         select(&log, &unknown),
         Err(ExportError::UnknownRoot(_))
