@@ -4,7 +4,7 @@
 //! line per step and exits 1 if any step saw more than one thread.
 //!
 //! ```text
-//! cargo run --release -p tickcascade --example one_thread
+//! cargo run --release --manifest-path tests/embedding/Cargo.toml --target-dir target
 //! ```
 
 use serde::Serialize;
