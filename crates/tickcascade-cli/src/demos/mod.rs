@@ -22,8 +22,3 @@ pub(crate) fn text(v: &serde_json::Value, key: &str) -> String {
 pub(crate) fn int(v: &serde_json::Value, key: &str) -> i64 {
     v.get(key).and_then(|x| x.as_i64()).unwrap_or_default()
 }
-
-/// A number field of event data (0 when absent).
-pub(crate) fn num(v: &serde_json::Value, key: &str) -> f64 {
-    v.get(key).and_then(|x| x.as_f64()).unwrap_or_default()
-}

@@ -8,14 +8,13 @@
 //! Prices move by a seeded random walk using only `+ - * /` and rounding to
 //! cents, so a seed gives the same log on every machine.
 
-use super::{data, num, text};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, VecDeque};
 use tickcascade::replay::Projection;
 use tickcascade::sim::{Schedule, SimRng, Simulation};
 use tickcascade::stable_hash;
-use tickcascade::{Event, EventBus, HandlerError, PublishError};
+use tickcascade::{Event, EventBus, HandlerError, PublishError, TypedEvent};
 use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
 /// Settings of a run (all recorded in the first event).
@@ -73,6 +72,116 @@ impl Portfolio {
                 .map(|(s, q)| q * self.prices.get(s).copied().unwrap_or(0.0))
                 .sum::<f64>()
     }
+}
+
+/// The run begins: what it is, its seed and parameters, its id, the cash.
+#[derive(Serialize, Deserialize)]
+pub struct BotStart {
+    /// Always `trading`.
+    pub simulation: String,
+    /// The seed of the run.
+    pub seed: u64,
+    /// The run's settings.
+    pub params: TradingParams,
+    /// A stable hash of the name, seed and parameters.
+    pub run_id: String,
+    /// Cash at the start.
+    pub cash: f64,
+}
+impl TypedEvent for BotStart {
+    const TYPE: &'static str = "bot.start";
+}
+
+/// A symbol's new price.
+#[derive(Serialize, Deserialize)]
+pub struct PriceUpdate {
+    /// The symbol (`BTC/USD`).
+    pub symbol: String,
+    /// The price, in cents.
+    pub price: f64,
+}
+impl TypedEvent for PriceUpdate {
+    const TYPE: &'static str = "market.price_update";
+}
+
+/// A symbol's traded volume this tick.
+#[derive(Serialize, Deserialize)]
+pub struct VolumeUpdate {
+    /// The symbol.
+    pub symbol: String,
+    /// The volume.
+    pub volume: f64,
+}
+impl TypedEvent for VolumeUpdate {
+    const TYPE: &'static str = "market.volume_update";
+}
+
+/// The moving averages crossed.
+#[derive(Serialize, Deserialize)]
+pub struct Signal {
+    /// The symbol.
+    pub symbol: String,
+    /// `BUY` or `SELL`.
+    pub signal: String,
+    /// The price that made the cross.
+    pub price: f64,
+    /// The short moving average.
+    pub short_ma: f64,
+    /// The long moving average.
+    pub long_ma: f64,
+}
+impl TypedEvent for Signal {
+    const TYPE: &'static str = "strategy.signal";
+}
+
+/// An order placed on a signal.
+#[derive(Serialize, Deserialize)]
+pub struct OrderCreated {
+    /// The order's number.
+    pub order_id: u64,
+    /// The symbol.
+    pub symbol: String,
+    /// `BUY` or `SELL`.
+    pub side: String,
+    /// How much.
+    pub quantity: f64,
+    /// The price when placed.
+    pub price: f64,
+}
+impl TypedEvent for OrderCreated {
+    const TYPE: &'static str = "order.created";
+}
+
+/// An order filled (the tick after it was placed).
+#[derive(Serialize, Deserialize)]
+pub struct OrderFilled {
+    /// The order's number.
+    pub order_id: u64,
+    /// The symbol.
+    pub symbol: String,
+    /// `BUY` or `SELL`.
+    pub side: String,
+    /// How much.
+    pub quantity: f64,
+    /// The price it filled at (with slippage).
+    pub fill_price: f64,
+}
+impl TypedEvent for OrderFilled {
+    const TYPE: &'static str = "order.filled";
+}
+
+/// The portfolio after a fill.
+#[derive(Serialize, Deserialize)]
+pub struct PortfolioUpdated {
+    /// Cash on hand.
+    pub cash: f64,
+    /// Quantity held per symbol.
+    pub holdings: BTreeMap<String, f64>,
+    /// Cash plus holdings at the last prices.
+    pub value: f64,
+}
+impl TypedEvent for PortfolioUpdated {
+    const TYPE: &'static str = "portfolio.updated";
 }
 
 fn cents(x: f64) -> f64 {
@@ -142,9 +251,8 @@ impl AnalyticsHost for Trading {
     }
 }
 
-fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let cash = num(&data(e), "cash");
-    ctx.state().portfolio.cash = cash;
+fn on_start(ctx: &mut Ctx<'_>, _: &Event, start: BotStart) -> Result<(), HandlerError> {
+    ctx.state().portfolio.cash = start.cash;
     if !ctx.state().consent {
         let mut revoke = serde_json::Map::new();
         revoke.insert("analytics".into(), false.into());
@@ -155,9 +263,8 @@ fn on_start(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     Ok(())
 }
 
-fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let d = data(e);
-    let (symbol, price) = (text(&d, "symbol"), num(&d, "price"));
+fn on_price(ctx: &mut Ctx<'_>, _: &Event, update: PriceUpdate) -> Result<(), HandlerError> {
+    let PriceUpdate { symbol, price } = update;
     let signal = {
         let bot = ctx.state();
         bot.portfolio.prices.insert(symbol.clone(), price);
@@ -179,17 +286,24 @@ fn on_price(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         }
     };
     if let Some((side, s, l)) = signal {
-        ctx.publish(
-            "strategy.signal",
-            &json!({"symbol": symbol, "signal": side, "price": price, "short_ma": s, "long_ma": l}),
-        )?;
+        ctx.emit(&Signal {
+            symbol,
+            signal: side.to_owned(),
+            price,
+            short_ma: s,
+            long_ma: l,
+        })?;
     }
     Ok(())
 }
 
-fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let d = data(e);
-    let (symbol, side, price) = (text(&d, "symbol"), text(&d, "signal"), num(&d, "price"));
+fn on_signal(ctx: &mut Ctx<'_>, _: &Event, signal: Signal) -> Result<(), HandlerError> {
+    let Signal {
+        symbol,
+        signal: side,
+        price,
+        ..
+    } = signal;
     let order = {
         let bot = ctx.state();
         bot.portfolio.signals += 1;
@@ -208,22 +322,32 @@ fn on_signal(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         (id, qty, cents(price * (1.0 + bps / 10_000.0)))
     };
     let (id, qty, fill) = order;
-    let created = ctx.publish(
-        "order.created",
-        &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "price": price}),
-    )?.id().clone();
+    let created = ctx
+        .emit(&OrderCreated {
+            order_id: id,
+            symbol: symbol.clone(),
+            side: side.clone(),
+            quantity: qty,
+            price,
+        })?
+        .id()
+        .clone();
     analytics::track(
         ctx,
         "order_created",
         json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty}),
     )?;
     let next = ctx.log().current_tick() + 1;
-    ctx.state().schedule.at(
-        next,
-        "order.filled",
-        &json!({"order_id": id, "symbol": symbol, "side": side, "quantity": qty, "fill_price": fill}),
-        Some(&created),
-    )?;
+    let filled = OrderFilled {
+        order_id: id,
+        symbol,
+        side,
+        quantity: qty,
+        fill_price: fill,
+    };
+    ctx.state()
+        .schedule
+        .at(next, OrderFilled::TYPE, &filled, Some(&created))?;
     Ok(())
 }
 
@@ -242,10 +366,14 @@ fn fill_into(p: &mut Portfolio, symbol: &str, side: &str, qty: f64, fill: f64) {
     p.orders_filled += 1;
 }
 
-fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let d = data(e);
-    let (symbol, side) = (text(&d, "symbol"), text(&d, "side"));
-    let (qty, fill) = (num(&d, "quantity"), num(&d, "fill_price"));
+fn on_fill(ctx: &mut Ctx<'_>, _: &Event, filled: OrderFilled) -> Result<(), HandlerError> {
+    let OrderFilled {
+        order_id,
+        symbol,
+        side,
+        quantity: qty,
+        fill_price: fill,
+    } = filled;
     let p = &mut ctx.state().portfolio;
     let cost = cents(qty * fill);
     let held = p.holdings.entry(symbol.clone()).or_insert(0.0);
@@ -257,35 +385,39 @@ fn on_fill(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         *held = milli(*held - qty + 1e-9).max(0.0);
     }
     p.orders_filled += 1;
-    let summary = json!({"cash": p.cash, "holdings": p.holdings, "value": cents(p.value())});
-    ctx.publish("portfolio.updated", &summary)?;
+    let summary = PortfolioUpdated {
+        cash: p.cash,
+        holdings: p.holdings.clone(),
+        value: cents(p.value()),
+    };
+    ctx.emit(&summary)?;
     analytics::track(
         ctx,
         "order_filled",
-        json!({"order_id": d["order_id"], "symbol": symbol, "side": side, "price": fill}),
+        json!({"order_id": order_id, "symbol": symbol, "side": side, "price": fill}),
     )?;
     Ok(())
 }
 
 impl Simulation for Trading {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("bot.start", on_start);
-        bus.subscribe("market.price_update", on_price);
-        bus.subscribe("strategy.signal", on_signal);
-        bus.subscribe("order.filled", on_fill);
+        bus.on::<BotStart>(on_start);
+        bus.on::<PriceUpdate>(on_price);
+        bus.on::<Signal>(on_signal);
+        bus.on::<OrderFilled>(on_fill);
     }
 
     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
         if bus.log().current_tick() == 0 {
             let bot = bus.state();
-            let start = json!({
-                "simulation": "trading",
-                "seed": bot.seed,
-                "params": bot.params,
-                "run_id": bot.run_id(),
-                "cash": bot.params.starting_cash,
-            });
-            bus.publish("bot.start", &start)?;
+            let start = BotStart {
+                simulation: "trading".into(),
+                seed: bot.seed,
+                params: bot.params.clone(),
+                run_id: bot.run_id(),
+                cash: bot.params.starting_cash,
+            };
+            bus.emit(&start)?;
         }
         let symbols: Vec<(String, f64)> = bus.state().params.symbols.clone();
         for (symbol, opening) in symbols {
@@ -301,14 +433,11 @@ impl Simulation for Trading {
             let bps = bot.rng.range(-span, span) as f64;
             let price = cents(last * (1.0 + bps / 10_000.0)).max(0.01);
             let volume = bot.rng.range(1, 5_000) as f64 / 100.0;
-            bus.publish(
-                "market.price_update",
-                &json!({"symbol": symbol, "price": price}),
-            )?;
-            bus.publish(
-                "market.volume_update",
-                &json!({"symbol": symbol, "volume": volume}),
-            )?;
+            bus.emit(&PriceUpdate {
+                symbol: symbol.clone(),
+                price,
+            })?;
+            bus.emit(&VolumeUpdate { symbol, volume })?;
         }
         Ok(())
     }
@@ -324,24 +453,27 @@ impl Simulation for Trading {
 
 impl Projection for Portfolio {
     fn apply(&mut self, e: &Event) -> bool {
+        if let Some(Ok(start)) = e.payload::<BotStart>() {
+            self.cash = start.cash;
+            return true;
+        }
+        if let Some(Ok(update)) = e.payload::<PriceUpdate>() {
+            self.prices.insert(update.symbol, update.price);
+            return true;
+        }
+        if let Some(Ok(filled)) = e.payload::<OrderFilled>() {
+            fill_into(
+                self,
+                &filled.symbol,
+                &filled.side,
+                filled.quantity,
+                filled.fill_price,
+            );
+            return true;
+        }
         match e.event_type() {
-            "bot.start" => self.cash = num(&data(e), "cash"),
-            "market.price_update" => {
-                let d = data(e);
-                self.prices.insert(text(&d, "symbol"), num(&d, "price"));
-            }
-            "strategy.signal" => self.signals += 1,
-            "order.filled" => {
-                let d = data(e);
-                fill_into(
-                    self,
-                    &text(&d, "symbol"),
-                    &text(&d, "side"),
-                    num(&d, "quantity"),
-                    num(&d, "fill_price"),
-                );
-            }
-            "market.volume_update" | "order.created" | "portfolio.updated" => {}
+            Signal::TYPE => self.signals += 1,
+            VolumeUpdate::TYPE | OrderCreated::TYPE | PortfolioUpdated::TYPE => {}
             // Analytics observe the bot; they never change the portfolio.
             t if t.starts_with("analytics.") => {}
             _ => return false,
