@@ -79,29 +79,21 @@ fn publish_with<'l, S>(
         depth,
         max_depth,
     } = parts;
+    let parts = Parts {
+        log: &mut *log,
+        state,
+        subs,
+        plans,
+        depth,
+        max_depth,
+    };
     let result = if depth > 1 {
         // Nested publishes recurse: the stack grows on the heap as needed.
         // A top-level publish runs on its caller's stack like any call.
         stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || {
-            let parts = Parts {
-                log: &mut *log,
-                state: &mut *state,
-                subs,
-                plans: &mut *plans,
-                depth,
-                max_depth,
-            };
             dispatch_at(parts, &event, at)
         })
     } else {
-        let parts = Parts {
-            log: &mut *log,
-            state: &mut *state,
-            subs,
-            plans: &mut *plans,
-            depth,
-            max_depth,
-        };
         dispatch_at(parts, &event, at)
     };
     result?;
