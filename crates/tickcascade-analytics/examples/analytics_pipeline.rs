@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     EventQuery::new(bus.log())
         .print_event_cascade(std::io::stdout().lock(), &ViewOptions::default())?;
     println!("\ndropped by reason: {:?}", bus.state().dropped());
-    let rebuilt = replay::<IdentityState>(bus.log(), None).state;
+    let rebuilt = replay::<IdentityState>(bus.log(), None)?.state;
     assert_eq!(&rebuilt, bus.state().state());
     println!(
         "identity rebuilt from the log: user {:?}, session {}",

@@ -143,16 +143,19 @@ impl Simulation for Shop {
 struct StockView(BTreeMap<String, u32>);
 
 impl Projection for StockView {
-    fn apply(&mut self, e: &Event) -> bool {
-        if let Some(Ok(sold)) = e.payload::<Sold>() {
-            *self.0.entry(sold.item).or_default() -= sold.qty;
-            true
-        } else if let Some(Ok(restocked)) = e.payload::<Restocked>() {
-            *self.0.entry(restocked.item).or_default() += restocked.qty;
-            true
+    fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
+        if let Some(sold) = e.payload::<Sold>().transpose()? {
+            let left = self.0.entry(sold.item).or_default();
+            *left = left
+                .checked_sub(sold.qty)
+                .ok_or("sold more than in stock")?;
+        } else if let Some(restocked) = e.payload::<Restocked>().transpose()? {
+            let left = self.0.entry(restocked.item).or_default();
+            *left = left.saturating_add(restocked.qty);
         } else {
-            false
+            return Ok(false);
         }
+        Ok(true)
     }
 }
 
@@ -200,7 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let log = runner.bus().log();
     let shop = runner.bus().state();
-    let rebuilt = replay_from(StockView(opening_stock()), log, None).state;
+    let rebuilt = replay_from(StockView(opening_stock()), log, None)?.state;
     assert_eq!(rebuilt.0, shop.stock, "the log tells the stock");
     println!(
         "{} events, {} orders refused, stock {:?}",

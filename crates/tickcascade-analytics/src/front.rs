@@ -468,12 +468,12 @@ pub fn flush_dropped<S: AnalyticsHost>(
 }
 
 impl Projection for IdentityState {
-    fn apply(&mut self, e: &Event) -> bool {
+    fn apply(&mut self, e: &Event) -> Result<bool, tickcascade::HandlerError> {
         if !e.event_type().starts_with("analytics.") {
-            return false;
+            return Ok(false);
         }
         let Ok(Value::Object(m)) = e.data_as::<Value>() else {
-            return true;
+            return Ok(true);
         };
         let text = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
         match e.event_type() {
@@ -500,6 +500,6 @@ impl Projection for IdentityState {
                 }
             }
         }
-        true
+        Ok(true)
     }
 }

@@ -26,7 +26,7 @@ fn state_at_last_tick(c: &mut Criterion) {
     let mut g = c.benchmark_group("replay");
     g.sample_size(10);
     g.bench_function(BenchmarkId::new("full", log.len()), |b| {
-        b.iter(|| replay::<Portfolio>(log, Some(last)).stats.applied)
+        b.iter(|| replay::<Portfolio>(log, Some(last)).map(|r| r.stats.applied))
     });
     g.bench_function(
         BenchmarkId::new("from_snapshot_every_1000_ticks", log.len()),

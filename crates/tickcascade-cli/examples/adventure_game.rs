@@ -18,7 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     runner.run_for(ticks)?;
     let log = runner.bus().log();
     EventQuery::new(log).print_event_cascade(std::io::stdout().lock(), &ViewOptions::default())?;
-    let rebuilt = replay::<GameState>(log, None).state;
+    let rebuilt = replay::<GameState>(log, None)?.state;
     assert_eq!(
         rebuilt,
         runner.bus().state().state,

@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (ty, n) in q.count_by_type() {
         println!("{ty:<22} {n}");
     }
-    let portfolio = replay::<Portfolio>(log, None).state;
+    let portfolio = replay::<Portfolio>(log, None)?.state;
     assert_eq!(
         portfolio,
         runner.bus().state().portfolio,

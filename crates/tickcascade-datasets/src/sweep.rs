@@ -93,8 +93,11 @@ pub struct SweepReport {
 fn write_run(dir: &Path, log: &EventLog) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     // fsynced: `_SUCCESS` promises the files are whole, even after a power loss.
-    log.save_to_file_with(dir.join("log.jsonl"), &SaveOptions::default().fsync(true))
-        .map_err(|e| e.to_string())?;
+    log.save_to_file_with(
+        dir.join("log.jsonl"),
+        &SaveOptions::default().with_fsync(true),
+    )
+    .map_err(|e| e.to_string())?;
     let tmp = dir.join(".part-0.parquet.tmp");
     let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
     let file = write_parquet(&[log], file).map_err(|e| format!("{}: {e}", tmp.display()))?;

@@ -127,7 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(loaded?.len(), log.len());
     let load_threads_s = match load_threads {
         Some(n) => {
-            let options = tickcascade::LoadOptions::default().threads(n);
+            let options = tickcascade::LoadOptions::default().with_threads(n);
             let (s, loaded) = timed(|| tickcascade::load_file(&path, &options));
             assert_eq!(loaded?.0.len(), log.len());
             Some(s)

@@ -56,11 +56,11 @@ impl<'a> EventQuery<'a> {
     /// ```
     /// use tickcascade::{EventLog, EventQuery};
     /// let log = EventLog::new();
-    /// let q = EventQuery::new(&log).threads(2);
+    /// let q = EventQuery::new(&log).with_threads(2);
     /// assert!(q.by_data("k", &1)?.is_empty());
     /// # Ok::<(), tickcascade::DataError>(())
     /// ```
-    pub fn threads(self, threads: usize) -> Self {
+    pub fn with_threads(self, threads: usize) -> Self {
         EventQuery { threads, ..self }
     }
 
@@ -634,7 +634,7 @@ mod tests {
             log.add_event("t", &serde_json::json!({"i": i, "name": name}), None)
                 .unwrap();
         }
-        let q = EventQuery::new(&log).threads(2);
+        let q = EventQuery::new(&log).with_threads(2);
         let got: Vec<u64> = q
             .by_data("name", "hero")
             .unwrap()

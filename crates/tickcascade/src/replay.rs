@@ -5,23 +5,27 @@
 //! two runs part.
 
 use crate::stable_hash;
-use crate::{Event, EventId, EventLog};
+use crate::{Event, EventId, EventLog, HandlerError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-/// State that events build. `apply` returns false for events it does not
-/// know (they are ignored and counted).
+/// State that events build. `apply` returns `Ok(false)` for events it does
+/// not know (they are ignored and counted), and an error for an event it
+/// knows but cannot take (a payload that does not decode, a value out of
+/// range): the replay stops there with a [`ReplayError`] that names the
+/// event, instead of folding a made-up 0 or "" into the state.
 ///
 /// ```
-/// use tickcascade::{Event, EventLog, replay::{Projection, replay}};
-/// #[derive(Default)]
+/// use tickcascade::{Event, EventLog, HandlerError};
+/// use tickcascade::replay::{Projection, ReplayError, replay};
+/// #[derive(Default, Debug)]
 /// struct Gold(i64);
 /// impl Projection for Gold {
-///     fn apply(&mut self, e: &Event) -> bool {
+///     fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
 ///         match e.event_type() {
-///             "gold.found" => { self.0 += e.data_as::<i64>().unwrap_or(0); true }
-///             _ => false,
+///             "gold.found" => { self.0 = self.0.checked_add(e.data_as::<i64>()?).ok_or("too much gold")?; Ok(true) }
+///             _ => Ok(false),
 ///         }
 ///     }
 /// }
@@ -30,15 +34,94 @@ use std::collections::BTreeMap;
 /// log.advance_tick();
 /// log.add_event("gold.found", &7, None)?;
 /// log.add_event("weather", &(), None)?;
-/// assert_eq!(replay::<Gold>(&log, Some(0)).state.0, 5);
-/// let all = replay::<Gold>(&log, None);
+/// assert_eq!(replay::<Gold>(&log, Some(0))?.state.0, 5);
+/// let all = replay::<Gold>(&log, None)?;
 /// assert_eq!((all.state.0, all.stats.ignored), (12, 1));
-/// # Ok::<(), tickcascade::DataError>(())
+///
+/// log.add_event("gold.found", &"a lot", None)?;
+/// let err = replay::<Gold>(&log, None).unwrap_err();
+/// assert!(matches!(err, ReplayError::Apply { position: 3, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub trait Projection {
-    /// Folds one event into the state; `false` when the event's type is
-    /// not one this projection knows (it is ignored and counted).
-    fn apply(&mut self, event: &Event) -> bool;
+    /// Folds one event into the state: `Ok(true)` when applied, `Ok(false)`
+    /// when the event's type is not one this projection knows (it is
+    /// ignored and counted), an error when it knows the type but cannot
+    /// take this event (the replay stops there).
+    fn apply(&mut self, event: &Event) -> Result<bool, HandlerError>;
+}
+
+/// Why a replay stopped.
+///
+/// ```
+/// use tickcascade::replay::{ReplayError, Projection, replay};
+/// use tickcascade::{Event, EventLog, HandlerError};
+/// struct Strict;
+/// impl Projection for Strict {
+///     fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
+///         Err(format!("no rule for {}", e.event_type()).into())
+///     }
+/// }
+/// let mut log = EventLog::new();
+/// log.add_event("x", &1, None)?;
+/// match replay_from_strict(&log) {
+///     Err(ReplayError::Apply { position, event_type, .. }) => assert_eq!((position, event_type.as_str()), (0, "x")),
+///     other => panic!("{other:?}"),
+/// }
+/// fn replay_from_strict(log: &EventLog) -> Result<(), ReplayError> {
+///     tickcascade::replay::replay_from(Strict, log, None).map(|_| ())
+/// }
+/// # Ok::<(), tickcascade::DataError>(())
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The projection refused an event it knows.
+    Apply {
+        /// The event's position in the log (0-based; for a log loaded
+        /// strictly from a file without blank lines, its line minus one).
+        position: usize,
+        /// The event's id.
+        event_id: EventId,
+        /// The event's type.
+        event_type: String,
+        /// What the projection said.
+        source: HandlerError,
+    },
+    /// A snapshot's state could not be serialized or read back.
+    Snapshot(serde_json::Error),
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayError::Apply {
+                event_id,
+                event_type,
+                source,
+                ..
+            } => write!(
+                f,
+                "event {event_id} ({event_type}) cannot be replayed: {source}"
+            ),
+            ReplayError::Snapshot(e) => write!(f, "snapshot state: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReplayError::Apply { source, .. } => Some(source.as_ref()),
+            ReplayError::Snapshot(e) => Some(e),
+        }
+    }
+}
+
+impl From<serde_json::Error> for ReplayError {
+    fn from(e: serde_json::Error) -> Self {
+        ReplayError::Snapshot(e)
+    }
 }
 
 /// What a replay saw.
@@ -61,8 +144,19 @@ pub struct Replayed<P> {
     pub stats: ReplayStats,
 }
 
-fn apply_counted<P: Projection>(state: &mut P, stats: &mut ReplayStats, e: &Event) {
-    if state.apply(e) {
+fn apply_counted<P: Projection>(
+    state: &mut P,
+    stats: &mut ReplayStats,
+    position: usize,
+    e: &Event,
+) -> Result<(), ReplayError> {
+    let known = state.apply(e).map_err(|source| ReplayError::Apply {
+        position,
+        event_id: e.id().clone(),
+        event_type: e.event_type().to_owned(),
+        source,
+    })?;
+    if known {
         stats.applied += 1;
     } else {
         stats.ignored += 1;
@@ -71,11 +165,15 @@ fn apply_counted<P: Projection>(state: &mut P, stats: &mut ReplayStats, e: &Even
             .entry(e.event_type().to_owned())
             .or_default() += 1;
     }
+    Ok(())
 }
 
 /// The state after every event with `tick <= until_tick` (all events when
 /// `None`), in log order, from `P::default()`.
-pub fn replay<P: Projection + Default>(log: &EventLog, until_tick: Option<i64>) -> Replayed<P> {
+pub fn replay<P: Projection + Default>(
+    log: &EventLog,
+    until_tick: Option<i64>,
+) -> Result<Replayed<P>, ReplayError> {
     replay_from(P::default(), log, until_tick)
 }
 
@@ -84,27 +182,27 @@ pub fn replay<P: Projection + Default>(log: &EventLog, until_tick: Option<i64>) 
 ///
 /// ```
 /// use tickcascade::replay::{Projection, replay_from};
-/// use tickcascade::{Event, EventLog};
+/// use tickcascade::{Event, EventLog, HandlerError};
 ///
 /// struct Stock(i64);
 /// impl Projection for Stock {
-///     fn apply(&mut self, e: &Event) -> bool {
+///     fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
 ///         let sold = e.event_type() == "item.sold";
 ///         self.0 -= i64::from(sold);
-///         sold
+///         Ok(sold)
 ///     }
 /// }
 /// let mut log = EventLog::new();
 /// log.add_event("item.sold", &(), None)?;
 /// log.add_event("item.sold", &(), None)?;
-/// assert_eq!(replay_from(Stock(10), &log, None).state.0, 8);
-/// # Ok::<(), tickcascade::DataError>(())
+/// assert_eq!(replay_from(Stock(10), &log, None)?.state.0, 8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn replay_from<P: Projection>(
     initial: P,
     log: &EventLog,
     until_tick: Option<i64>,
-) -> Replayed<P> {
+) -> Result<Replayed<P>, ReplayError> {
     let mut state = initial;
     let mut stats = ReplayStats::default();
     let events: Box<dyn Iterator<Item = &Event>> = match until_tick {
@@ -112,9 +210,35 @@ pub fn replay_from<P: Projection>(
         None => Box::new(log.events().iter()),
     };
     for e in events {
-        apply_counted(&mut state, &mut stats, e);
+        // events_until_tick keeps log order, so the position is the
+        // event's index; look it up only on failure.
+        if let Err(err) = apply_counted(&mut state, &mut stats, 0, e) {
+            return Err(with_position(err, log, e));
+        }
     }
-    Replayed { state, stats }
+    Ok(Replayed { state, stats })
+}
+
+/// The error with the failing event's real position in `log`.
+fn with_position(err: ReplayError, log: &EventLog, e: &Event) -> ReplayError {
+    match err {
+        ReplayError::Apply {
+            event_id,
+            event_type,
+            source,
+            ..
+        } => ReplayError::Apply {
+            position: log
+                .events()
+                .iter()
+                .position(|x| std::ptr::eq(x, e))
+                .unwrap_or(0),
+            event_id,
+            event_type,
+            source,
+        },
+        other => other,
+    }
 }
 
 struct Checkpoint {
@@ -131,15 +255,15 @@ struct Checkpoint {
 /// ```
 /// use serde::{Deserialize, Serialize};
 /// use tickcascade::replay::{Projection, Snapshots, replay};
-/// use tickcascade::{Event, EventLog};
+/// use tickcascade::{Event, EventLog, HandlerError};
 ///
 /// #[derive(Default, Debug, PartialEq, Serialize, Deserialize)]
 /// struct Gold(i64);
 /// impl Projection for Gold {
-///     fn apply(&mut self, e: &Event) -> bool {
+///     fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
 ///         let found = e.event_type() == "gold.found";
-///         self.0 += if found { e.data_as::<i64>().unwrap_or(0) } else { 0 };
-///         found
+///         self.0 += if found { e.data_as::<i64>()? } else { 0 };
+///         Ok(found)
 ///     }
 /// }
 /// let mut log = EventLog::new();
@@ -147,9 +271,9 @@ struct Checkpoint {
 ///     log.add_event("gold.found", &(tick % 7), None)?;
 ///     log.advance_tick();
 /// }
-/// let snaps = Snapshots::<Gold>::build(&log, 10).unwrap();
-/// assert_eq!(snaps.state_at(&log, 45).unwrap().state, replay::<Gold>(&log, Some(45)).state);
-/// # Ok::<(), tickcascade::DataError>(())
+/// let snaps = Snapshots::<Gold>::build(&log, 10)?;
+/// assert_eq!(snaps.state_at(&log, 45)?.state, replay::<Gold>(&log, Some(45))?.state);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Snapshots<P> {
     every: i64,
@@ -163,18 +287,14 @@ impl<P: Projection + Default + Serialize + DeserializeOwned> Snapshots<P> {
     /// Replays `log` once from `P::default()`, checkpointing after the last
     /// event of every tick that is at least `every` ticks past the previous
     /// checkpoint.
-    pub fn build(log: &EventLog, every: i64) -> Result<Snapshots<P>, serde_json::Error> {
+    pub fn build(log: &EventLog, every: i64) -> Result<Snapshots<P>, ReplayError> {
         Snapshots::build_from(P::default(), log, every)
     }
 }
 
 impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
     /// [`build`](Snapshots::build) from a starting state given by code.
-    pub fn build_from(
-        initial: P,
-        log: &EventLog,
-        every: i64,
-    ) -> Result<Snapshots<P>, serde_json::Error> {
+    pub fn build_from(initial: P, log: &EventLog, every: i64) -> Result<Snapshots<P>, ReplayError> {
         let every = every.max(1);
         let initial_json = serde_json::to_string(&initial)?;
         let mut state = initial;
@@ -183,7 +303,7 @@ impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
         let events = log.events();
         let mut last: Option<i64> = None;
         for (i, e) in events.iter().enumerate() {
-            apply_counted(&mut state, &mut stats, e);
+            apply_counted(&mut state, &mut stats, i, e)?;
             let tick_ends = events.get(i + 1).is_none_or(|n| n.tick() != e.tick());
             if log.ticks_ordered() && tick_ends && last.is_none_or(|l| e.tick() >= l + every) {
                 points.push(Checkpoint {
@@ -220,7 +340,7 @@ impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
 
     /// The state as of `tick`: the nearest checkpoint at or before it, then
     /// the events since.
-    pub fn state_at(&self, log: &EventLog, tick: i64) -> Result<Replayed<P>, serde_json::Error> {
+    pub fn state_at(&self, log: &EventLog, tick: i64) -> Result<Replayed<P>, ReplayError> {
         let at = self.points.partition_point(|c| c.tick <= tick);
         let (mut state, mut stats, from) = match at.checked_sub(1).map(|i| &self.points[i]) {
             Some(c) => (serde_json::from_str(&c.json)?, c.stats.clone(), c.next),
@@ -230,8 +350,13 @@ impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
                 0,
             ),
         };
-        for e in log.events()[from..].iter().take_while(|e| e.tick() <= tick) {
-            apply_counted(&mut state, &mut stats, e);
+        let events = log.events().get(from..).unwrap_or_default();
+        for (k, e) in events
+            .iter()
+            .enumerate()
+            .take_while(|(_, e)| e.tick() <= tick)
+        {
+            apply_counted(&mut state, &mut stats, from + k, e)?;
         }
         Ok(Replayed { state, stats })
     }
@@ -329,11 +454,12 @@ pub fn first_difference(a: &EventLog, b: &EventLog, ignore_time: bool) -> Option
 /// Replays both logs tick by tick and compares a stable hash of the state
 /// (its JSON) after each tick; the first tick whose states differ is
 /// reported with the first differing event there and its cascade's root.
-/// `None` means the runs agree on every tick.
+/// `None` means the runs agree on every tick; an event either projection
+/// refuses is an error.
 pub fn first_divergence<P: Projection + Default + Serialize>(
     recorded: &EventLog,
     rerun: &EventLog,
-) -> Option<Divergence> {
+) -> Result<Option<Divergence>, ReplayError> {
     let (ta, tb) = (by_tick(recorded), by_tick(rerun));
     let ticks: std::collections::BTreeSet<i64> = ta.keys().chain(tb.keys()).copied().collect();
     let (mut sa, mut sb) = (P::default(), P::default());
@@ -341,11 +467,12 @@ pub fn first_divergence<P: Projection + Default + Serialize>(
     for t in ticks {
         let ia = ta.get(&t).unwrap_or(&empty);
         let ib = tb.get(&t).unwrap_or(&empty);
+        let mut stats = ReplayStats::default();
         for &i in ia {
-            sa.apply(&recorded.events()[i]);
+            apply_counted(&mut sa, &mut stats, i, &recorded.events()[i])?;
         }
         for &i in ib {
-            sb.apply(&rerun.events()[i]);
+            apply_counted(&mut sb, &mut stats, i, &rerun.events()[i])?;
         }
         let hash = |s: &P| stable_hash(&serde_json::to_vec(s).unwrap_or_default());
         if hash(&sa) != hash(&sb) {
@@ -355,15 +482,15 @@ pub fn first_divergence<P: Projection + Default + Serialize>(
                 .as_ref()
                 .and_then(|e| recorded.event_by_id(e.id()))
                 .map(|e| cascade_root(recorded, e).id().clone());
-            return Some(Divergence {
+            return Ok(Some(Divergence {
                 tick: t,
                 recorded: r,
                 rerun: o,
                 cause,
-            });
+            }));
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -376,12 +503,12 @@ mod tests {
     struct Purse(i64);
 
     impl Projection for Purse {
-        fn apply(&mut self, e: &Event) -> bool {
+        fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
             let spent = e.event_type() == "coin.spent";
             if spent {
-                self.0 -= e.data_as::<i64>().unwrap_or(0);
+                self.0 -= e.data_as::<i64>()?;
             }
-            spent
+            Ok(spent)
         }
     }
 
@@ -397,13 +524,13 @@ mod tests {
         assert!(!snaps.is_empty());
         for tick in -1..32 {
             let via_snapshot = snaps.state_at(&log, tick).unwrap();
-            let direct = replay_from(Purse(100), &log, Some(tick));
+            let direct = replay_from(Purse(100), &log, Some(tick)).unwrap();
             assert_eq!(via_snapshot.state, direct.state, "tick {tick}");
             assert_eq!(via_snapshot.stats, direct.stats, "tick {tick}");
         }
         let spent: i64 = (0..30).map(|t| t % 4).sum();
         assert_eq!(
-            replay_from(Purse(100), &log, None).state,
+            replay_from(Purse(100), &log, None).unwrap().state,
             Purse(100 - spent)
         );
     }

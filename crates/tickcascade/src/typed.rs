@@ -124,6 +124,16 @@ impl<S> Context<'_, S> {
     pub fn emit<T: TypedEvent>(&mut self, event: &T) -> Result<&Event, PublishError> {
         self.publish(T::TYPE, event)
     }
+
+    /// Publishes `event` with any parent (or none): a cascade that hangs
+    /// off an earlier child, as `publish_with_parent` does for strings.
+    pub fn emit_with_parent<T: TypedEvent>(
+        &mut self,
+        event: &T,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, PublishError> {
+        self.publish_with_parent(T::TYPE, event, parent)
+    }
 }
 
 impl Event {

@@ -19,7 +19,7 @@ use std::io::{self, Write};
 ///
 /// ```
 /// use tickcascade::ViewOptions;
-/// let no_data = ViewOptions::default().show_data(false);
+/// let no_data = ViewOptions::default().with_show_data(false);
 /// assert!(ViewOptions::default().show_data && !no_data.show_data);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl Default for ViewOptions {
 
 impl ViewOptions {
     /// Sets whether each event's data is printed.
-    pub fn show_data(self, show_data: bool) -> Self {
+    pub fn with_show_data(self, show_data: bool) -> Self {
         ViewOptions { show_data }
     }
 }

@@ -1,16 +1,18 @@
 //! `demo` and `replay`: run a seeded simulation; rebuild its state from a log.
 
 use super::{CliError, ReadArgs, input};
-use crate::demos::adventure::{Adventure, GameState};
-use crate::demos::trading::{Portfolio, Trading};
+use crate::demos::adventure::{Adventure, GameStart, GameState};
+use crate::demos::trading::{BotStart, Portfolio, Trading};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
-use tickcascade::replay::{Projection, Replayed, replay};
+use tickcascade::replay::{Projection, ReplayError, Replayed, replay};
 use tickcascade::sim::{DEMO_CLOCK, Runner, Simulation};
-use tickcascade::{EventLog, EventQuery, LiveWriter, SyncPolicy, ViewOptions};
+use tickcascade::{
+    EventLog, EventQuery, LiveWriter, LoadReport, SyncPolicy, TypedEvent, ViewOptions,
+};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub(crate) enum Sim {
@@ -197,16 +199,65 @@ pub(crate) fn demo(args: &DemoArgs, out: &mut impl Write) -> Result<(), CliError
     Ok(())
 }
 
+/// A replay's input: the log, where its events came from, and which
+/// simulation's start event must open it.
+struct ReplayInput<'a> {
+    name: &'static str,
+    start_type: &'static str,
+    file: &'a str,
+    log: &'a EventLog,
+    report: &'a LoadReport,
+}
+
 fn print_state<P: Projection + Default + Serialize>(
-    name: &str,
-    log: &EventLog,
+    input: &ReplayInput<'_>,
     tick: Option<i64>,
     json_out: bool,
     describe: impl Fn(&P) -> String,
     out: &mut impl Write,
 ) -> Result<(), CliError> {
-    let Replayed { state, stats } = replay::<P>(log, tick);
-    let tick = tick.or_else(|| log.events().iter().map(|e| e.tick()).max());
+    let ReplayInput {
+        name,
+        start_type,
+        file,
+        log,
+        report,
+    } = *input;
+    match log.events().first() {
+        Some(first) if first.event_type() != start_type => {
+            return Err(CliError::Invalid(format!(
+                "{file}:{}: the log starts with {:?}, not {start_type:?}: it was not written by the {name} simulation",
+                report.line_of(0),
+                printable(first.event_type()),
+            )));
+        }
+        _ => {}
+    }
+    let last = log.events().iter().map(|e| e.tick()).max();
+    if let (Some(t), Some(end)) = (tick, last)
+        && t > end
+    {
+        eprintln!(
+            "tickcascade: warning: {file}: --tick {t} is past the log's last tick ({end}): the state shown is the last one"
+        );
+    }
+    let Replayed { state, stats } = replay::<P>(log, tick).map_err(|e| match e {
+        ReplayError::Apply {
+            position,
+            event_id,
+            event_type,
+            source,
+            ..
+        } => CliError::Invalid(format!(
+            "{file}:{}: event {} ({}) cannot be replayed as {name}: {}",
+            report.line_of(position),
+            printable(&event_id.to_string()),
+            printable(&event_type),
+            printable(&source.to_string()),
+        )),
+        other => CliError::Invalid(format!("{file}: {other}")),
+    })?;
+    let tick = tick.or(last);
     if json_out {
         let v = json!({
             "simulation": name,
@@ -228,19 +279,35 @@ fn print_state<P: Projection + Default + Serialize>(
     Ok(())
 }
 
+/// Text from a log made safe for a terminal line (control characters
+/// escaped).
+fn printable(text: &str) -> String {
+    text.escape_debug().to_string()
+}
+
 pub(crate) fn replay_cmd(args: &ReplayArgs, out: &mut impl Write) -> Result<(), CliError> {
-    let log = input::read(&args.log, &args.read)?;
+    let (log, report, file) = input::read_with_report(&args.log, &args.read)?;
+    let input = |name, start_type| ReplayInput {
+        name,
+        start_type,
+        file: &file,
+        log: &log,
+        report: &report,
+    };
     match args.sim {
         Sim::Adventure => print_state::<GameState>(
-            "adventure",
-            &log,
+            &input("adventure", GameStart::TYPE),
             args.tick,
             args.json,
             summary_adventure,
             out,
         ),
-        Sim::Trading => {
-            print_state::<Portfolio>("trading", &log, args.tick, args.json, summary_trading, out)
-        }
+        Sim::Trading => print_state::<Portfolio>(
+            &input("trading", BotStart::TYPE),
+            args.tick,
+            args.json,
+            summary_trading,
+            out,
+        ),
     }
 }

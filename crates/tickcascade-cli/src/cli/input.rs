@@ -6,7 +6,7 @@ use super::{CliError, ReadArgs};
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::Path;
-use tickcascade::{EventLog, LoadError, LoadMode, LoadOptions};
+use tickcascade::{EventLog, LoadError, LoadMode, LoadOptions, LoadReport};
 use tickcascade::{Loader, feed_reader};
 
 /// Files at least this large get a progress bar (on a terminal).
@@ -24,9 +24,9 @@ impl ReadArgs {
         // The command line may use two threads for large files (a library
         // caller decides for itself; the default is one).
         LoadOptions::default()
-            .mode(mode)
-            .allow_nan(self.allow_nan)
-            .threads(2)
+            .with_mode(mode)
+            .with_allow_nan(self.allow_nan)
+            .with_threads(2)
     }
 
     pub(crate) fn lenient(&self) -> bool {
@@ -103,6 +103,15 @@ pub(crate) fn feed(loader: &mut Loader, input: Input) -> Result<(), LoadError> {
 
 /// Reads a whole log with the subcommand's flags; prints load warnings.
 pub(crate) fn read(path: &Path, args: &ReadArgs) -> Result<EventLog, CliError> {
+    read_with_report(path, args).map(|(log, _, _)| log)
+}
+
+/// [`read`], also returning the load report (to map an event's position
+/// back to its line) and the input's name as errors spell it.
+pub(crate) fn read_with_report(
+    path: &Path,
+    args: &ReadArgs,
+) -> Result<(EventLog, LoadReport, String), CliError> {
     let input = open(path)?;
     let name = input.name.clone();
     let mut loader = Loader::new(&name, &args.options());
@@ -111,5 +120,5 @@ pub(crate) fn read(path: &Path, args: &ReadArgs) -> Result<EventLog, CliError> {
     for w in &report.warnings {
         eprintln!("tickcascade: warning: {name}:{}: {}", w.line, w.message);
     }
-    Ok(log)
+    Ok((log, report, name))
 }

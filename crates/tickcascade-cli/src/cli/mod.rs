@@ -77,6 +77,9 @@ pub(crate) enum CliError {
     Load(tickcascade::LoadError),
     /// Input is fine but names something absent (an unknown id).
     NotFound(String),
+    /// Input that reads as a log but not as what the command needs (a
+    /// replay's event that does not decode): the message names file and line.
+    Invalid(String),
     /// Problems were found and already reported (validate).
     Reported,
     /// Writing the output failed.
@@ -99,7 +102,7 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Load(e) => write!(f, "{e}"),
-            CliError::NotFound(msg) => f.write_str(msg),
+            CliError::NotFound(msg) | CliError::Invalid(msg) => f.write_str(msg),
             CliError::Reported => Ok(()),
             CliError::Output(e) => write!(f, "cannot write output: {e}"),
         }

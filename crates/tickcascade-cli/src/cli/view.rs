@@ -40,7 +40,7 @@ fn unknown(log: &std::path::Path, id: &str) -> CliError {
 pub(crate) fn cascade(args: &CascadeArgs, out: &mut impl Write) -> Result<(), CliError> {
     let log = input::read(&args.log, &args.read)?;
     let q = EventQuery::new(&log);
-    let options = ViewOptions::default().show_data(!args.no_data);
+    let options = ViewOptions::default().with_show_data(!args.no_data);
     match &args.root {
         None => q.print_event_cascade(out, &options)?,
         Some(id) => {
@@ -58,7 +58,7 @@ pub(crate) fn show(args: &ShowArgs, out: &mut impl Write) -> Result<(), CliError
     let event = log
         .event_by_id(&EventId::from(args.id.as_str()))
         .ok_or_else(|| unknown(&args.log, &args.id))?;
-    let options = ViewOptions::default().show_data(!args.no_data);
+    let options = ViewOptions::default().with_show_data(!args.no_data);
     EventQuery::new(&log).print_event_details(out, event, &options)?;
     Ok(())
 }

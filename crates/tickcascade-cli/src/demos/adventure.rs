@@ -10,13 +10,12 @@
 //! The live state is kept by the handlers as the game plays; [`GameState`]
 //! rebuilds the same state from the log alone (see `replay`).
 
-use super::{data, int, text};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tickcascade::replay::Projection;
 use tickcascade::sim::{Schedule, SimRng, Simulation};
 use tickcascade::stable_hash;
-use tickcascade::{Event, EventBus, HandlerError, PublishError};
+use tickcascade::{Event, EventBus, HandlerError, PublishError, TypedEvent};
 use tickcascade_analytics::{self as analytics, Analytics, AnalyticsHost};
 
 /// Settings of a run (all recorded in the first event).
@@ -235,9 +234,226 @@ impl Adventure {
     }
 }
 
+/// The game begins: what it is, its seed and parameters, its id.
+#[derive(Serialize, Deserialize)]
+pub struct GameStart {
+    /// Always `adventure`.
+    pub simulation: String,
+    /// The seed of the run.
+    pub seed: u64,
+    /// The run's settings.
+    pub params: AdventureParams,
+    /// A stable hash of the name, seed and parameters.
+    pub run_id: String,
+    /// The welcome line.
+    pub message: String,
+}
+impl TypedEvent for GameStart {
+    const TYPE: &'static str = "game.start";
+}
+
+/// The player sets off for a neighbouring room (arriving next tick).
+#[derive(Serialize, Deserialize)]
+pub struct PlayerMove {
+    /// The room left.
+    pub from: String,
+    /// The room headed for.
+    pub to: String,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for PlayerMove {
+    const TYPE: &'static str = "player.move";
+}
+
+/// The player arrives in a room.
+#[derive(Serialize, Deserialize)]
+pub struct RoomEnter {
+    /// The room.
+    pub room: String,
+    /// Its description.
+    pub description: String,
+}
+impl TypedEvent for RoomEnter {
+    const TYPE: &'static str = "room.enter";
+}
+
+/// An item is found in the room.
+#[derive(Serialize, Deserialize)]
+pub struct ItemDiscover {
+    /// The item.
+    pub item: String,
+    /// Where.
+    pub room: String,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for ItemDiscover {
+    const TYPE: &'static str = "item.discover";
+}
+
+/// The player takes a found item.
+#[derive(Serialize, Deserialize)]
+pub struct PickupItem {
+    /// The item.
+    pub item: String,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for PickupItem {
+    const TYPE: &'static str = "player.pickup_item";
+}
+
+/// An enemy appears (the fight starts next tick).
+#[derive(Serialize, Deserialize)]
+pub struct EnemyEncounter {
+    /// The enemy.
+    pub enemy: String,
+    /// Its health.
+    pub enemy_health: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for EnemyEncounter {
+    const TYPE: &'static str = "enemy.encounter";
+}
+
+/// A fight begins.
+#[derive(Serialize, Deserialize)]
+pub struct CombatStart {
+    /// The enemy.
+    pub enemy: String,
+    /// Its health.
+    pub enemy_health: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for CombatStart {
+    const TYPE: &'static str = "combat.start";
+}
+
+/// One round of a fight.
+#[derive(Serialize, Deserialize)]
+pub struct CombatRound {
+    /// The enemy.
+    pub enemy: String,
+    /// The round's number, from 1.
+    pub round: i64,
+}
+impl TypedEvent for CombatRound {
+    const TYPE: &'static str = "combat.round";
+}
+
+/// The player hits the enemy.
+#[derive(Serialize, Deserialize)]
+pub struct DamageDealt {
+    /// The enemy.
+    pub enemy: String,
+    /// Damage dealt.
+    pub amount: i64,
+    /// The enemy's health after the hit.
+    pub enemy_health: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for DamageDealt {
+    const TYPE: &'static str = "combat.damage_dealt";
+}
+
+/// The enemy hits the player.
+#[derive(Serialize, Deserialize)]
+pub struct DamageTaken {
+    /// The enemy.
+    pub enemy: String,
+    /// Damage taken.
+    pub amount: i64,
+    /// The player's health after the hit.
+    pub health: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for DamageTaken {
+    const TYPE: &'static str = "combat.damage_taken";
+}
+
+/// The enemy is beaten.
+#[derive(Serialize, Deserialize)]
+pub struct EnemyDefeated {
+    /// The enemy.
+    pub enemy: String,
+    /// Rounds the fight took.
+    pub rounds: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for EnemyDefeated {
+    const TYPE: &'static str = "enemy.defeated";
+}
+
+/// Gold from a beaten enemy.
+#[derive(Serialize, Deserialize)]
+pub struct LootDrop {
+    /// Gold gained.
+    pub gold: i64,
+    /// The enemy it came from.
+    pub from: String,
+}
+impl TypedEvent for LootDrop {
+    const TYPE: &'static str = "loot.drop";
+}
+
+/// Experience from a beaten enemy.
+#[derive(Serialize, Deserialize)]
+pub struct PlayerExperience {
+    /// Experience gained.
+    pub amount: i64,
+    /// Experience after the gain.
+    pub total: i64,
+}
+impl TypedEvent for PlayerExperience {
+    const TYPE: &'static str = "player.experience";
+}
+
+/// The player falls (and wakes up next tick).
+#[derive(Serialize, Deserialize)]
+pub struct PlayerDefeated {
+    /// The enemy that won.
+    pub enemy: String,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for PlayerDefeated {
+    const TYPE: &'static str = "player.defeated";
+}
+
+/// The player wakes up after a defeat.
+#[derive(Serialize, Deserialize)]
+pub struct PlayerRevive {
+    /// Health after waking.
+    pub health: i64,
+    /// Where the player wakes.
+    pub room: String,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for PlayerRevive {
+    const TYPE: &'static str = "player.revive";
+}
+
+/// The player rests instead of moving on.
+#[derive(Serialize, Deserialize)]
+pub struct PlayerRest {
+    /// Health regained (capped at the start's).
+    pub heal: i64,
+    /// What the player reads.
+    pub message: String,
+}
+impl TypedEvent for PlayerRest {
+    const TYPE: &'static str = "player.rest";
+}
 type Ctx<'a> = tickcascade::Context<'a, Adventure>;
 
-fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), HandlerError> {
+fn on_start(ctx: &mut Ctx<'_>, _: &Event, _: GameStart) -> Result<(), HandlerError> {
     let s = &mut ctx.state().state;
     s.location = "entrance".into();
     s.health = START_HEALTH;
@@ -251,22 +467,21 @@ fn on_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), HandlerError> {
     Ok(())
 }
 
-fn on_move(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
+fn on_move(ctx: &mut Ctx<'_>, e: &Event, step: PlayerMove) -> Result<(), HandlerError> {
     let next = ctx.log().current_tick() + 1;
-    let to = text(&data(e), "to");
     let game = ctx.state();
     game.travelling = true;
-    game.schedule.at(
-        next,
-        "room.enter",
-        &json!({"room": to, "description": room(&to).description}),
-        Some(e.id()),
-    )?;
+    let arrive = RoomEnter {
+        description: room(&step.to).description.to_owned(),
+        room: step.to,
+    };
+    game.schedule
+        .at(next, RoomEnter::TYPE, &arrive, Some(e.id()))?;
     Ok(())
 }
 
-fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let name = text(&data(e), "room");
+fn on_enter(ctx: &mut Ctx<'_>, _: &Event, enter: RoomEnter) -> Result<(), HandlerError> {
+    let name = enter.room;
     let r = room(&name);
     let new_area = !ctx.state().visited.contains(&name);
     if new_area {
@@ -293,149 +508,185 @@ fn on_enter(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
         (item, foe)
     };
     if let Some(item) = item {
-        let found = ctx.publish("item.discover", &json!({"item": item, "room": name, "message": format!("You spot a {item} in the {name}.")}))?.id().clone();
-        ctx.publish_with_parent(
-            "player.pickup_item",
-            &json!({"item": item, "message": format!("You pick up the {item}.")}),
-            Some(&found),
-        )?;
+        let found = ctx
+            .emit(&ItemDiscover {
+                item: item.into(),
+                room: name.clone(),
+                message: format!("You spot a {item} in the {name}."),
+            })?
+            .id()
+            .clone();
+        let pickup = PickupItem {
+            item: item.into(),
+            message: format!("You pick up the {item}."),
+        };
+        ctx.emit_with_parent(&pickup, Some(&found))?;
     }
     if let Some(foe) = foe {
         let stats = enemy(foe);
-        let seen = ctx.publish(
-            "enemy.encounter",
-            &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("A {foe} appears before you!")}),
-        )?.id().clone();
+        let seen = ctx
+            .emit(&EnemyEncounter {
+                enemy: foe.into(),
+                enemy_health: stats.health,
+                message: format!("A {foe} appears before you!"),
+            })?
+            .id()
+            .clone();
         let next = ctx.log().current_tick() + 1;
         let game = ctx.state();
         game.fight = Some(Fight {
             enemy: stats.name,
             health: stats.health,
         });
-        game.schedule.at(next, "combat.start", &json!({"enemy": foe, "enemy_health": stats.health, "message": format!("Combat with the {foe} begins!")}), Some(&seen))?;
+        let start = CombatStart {
+            enemy: foe.into(),
+            enemy_health: stats.health,
+            message: format!("Combat with the {foe} begins!"),
+        };
+        game.schedule
+            .at(next, CombatStart::TYPE, &start, Some(&seen))?;
     }
     Ok(())
 }
 
-fn on_pickup(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let item = text(&data(e), "item");
-    ctx.state().state.inventory.push(item);
+fn on_pickup(ctx: &mut Ctx<'_>, _: &Event, pickup: PickupItem) -> Result<(), HandlerError> {
+    ctx.state().state.inventory.push(pickup.item);
     Ok(())
 }
 
-fn on_combat_start(ctx: &mut Ctx<'_>, _e: &Event) -> Result<(), HandlerError> {
+fn on_combat_start(ctx: &mut Ctx<'_>, _: &Event, _: CombatStart) -> Result<(), HandlerError> {
     let Some(fight) = ctx.state().fight.clone() else {
         return Ok(());
     };
-    ctx.publish("combat.round", &json!({"enemy": fight.enemy, "round": 1}))?;
+    ctx.emit(&CombatRound {
+        enemy: fight.enemy.into(),
+        round: 1,
+    })?;
     Ok(())
 }
 
-fn on_round(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
+fn on_round(ctx: &mut Ctx<'_>, e: &Event, this: CombatRound) -> Result<(), HandlerError> {
     let Some(fight) = ctx.state().fight.clone() else {
         return Ok(());
     };
-    let stats = enemy(fight.enemy);
-    let round = int(&data(e), "round");
+    let foe = fight.enemy;
+    let stats = enemy(foe);
+    let round = this.round;
     let dealt = ctx.state().rng.range(4, 24);
     let left = (fight.health - dealt).max(0);
     ctx.state().fight = Some(Fight {
         health: left,
         ..fight.clone()
     });
-    let hit = ctx.publish(
-        "combat.damage_dealt",
-        &json!({"enemy": fight.enemy, "amount": dealt, "enemy_health": left, "message": format!("You hit the {} for {dealt} damage!", fight.enemy)}),
-    )?.id().clone();
+    let hit = ctx
+        .emit(&DamageDealt {
+            enemy: foe.into(),
+            amount: dealt,
+            enemy_health: left,
+            message: format!("You hit the {foe} for {dealt} damage!"),
+        })?
+        .id()
+        .clone();
     if left == 0 {
         let gold = {
             let game = ctx.state();
             game.fight = None;
             game.rng.range(stats.gold.0, stats.gold.1)
         };
-        let win = ctx.publish_with_parent(
-            "enemy.defeated",
-            &json!({"enemy": fight.enemy, "rounds": round, "message": format!("The {} is defeated!", fight.enemy)}),
-            Some(&hit),
-        )?.id().clone();
-        ctx.publish_with_parent(
-            "loot.drop",
-            &json!({"gold": gold, "from": fight.enemy}),
-            Some(&win),
-        )?;
-        let total = ctx.state().state.experience + stats.xp;
-        ctx.publish_with_parent(
-            "player.experience",
-            &json!({"amount": stats.xp, "total": total}),
-            Some(&win),
-        )?;
+        let defeated = EnemyDefeated {
+            enemy: foe.into(),
+            rounds: round,
+            message: format!("The {foe} is defeated!"),
+        };
+        let win = ctx.emit_with_parent(&defeated, Some(&hit))?.id().clone();
+        let loot = LootDrop {
+            gold,
+            from: foe.into(),
+        };
+        ctx.emit_with_parent(&loot, Some(&win))?;
+        let total = ctx.state().state.experience.saturating_add(stats.xp);
+        let xp = PlayerExperience {
+            amount: stats.xp,
+            total,
+        };
+        ctx.emit_with_parent(&xp, Some(&win))?;
         return Ok(());
     }
     let taken = {
         let game = ctx.state();
         game.rng.range(stats.damage.0, stats.damage.1)
     };
-    let health = (ctx.state().state.health - taken).max(0);
-    ctx.publish(
-        "combat.damage_taken",
-        &json!({"enemy": fight.enemy, "amount": taken, "health": health, "message": format!("The {} hits you for {taken} damage.", fight.enemy)}),
-    )?;
+    let health = ctx.state().state.health.saturating_sub(taken).max(0);
+    ctx.emit(&DamageTaken {
+        enemy: foe.into(),
+        amount: taken,
+        health,
+        message: format!("The {foe} hits you for {taken} damage."),
+    })?;
     let next = ctx.log().current_tick() + 1;
     if health == 0 {
         let down = ctx
-            .publish(
-                "player.defeated",
-                &json!({"enemy": fight.enemy, "message": "You collapse..."}),
-            )?
+            .emit(&PlayerDefeated {
+                enemy: foe.into(),
+                message: "You collapse...".into(),
+            })?
             .id()
             .clone();
         let game = ctx.state();
         game.fight = None;
-        game.schedule.at(next, "player.revive", &json!({"health": REVIVE_HEALTH, "room": "entrance", "message": "You wake up at the entrance."}), Some(&down))?;
+        let revive = PlayerRevive {
+            health: REVIVE_HEALTH,
+            room: "entrance".into(),
+            message: "You wake up at the entrance.".into(),
+        };
+        game.schedule
+            .at(next, PlayerRevive::TYPE, &revive, Some(&down))?;
     } else {
-        ctx.state().schedule.at(
-            next,
-            "combat.round",
-            &json!({"enemy": fight.enemy, "round": round + 1}),
-            Some(e.id()),
-        )?;
+        let again = CombatRound {
+            enemy: foe.into(),
+            round: round.saturating_add(1),
+        };
+        ctx.state()
+            .schedule
+            .at(next, CombatRound::TYPE, &again, Some(e.id()))?;
     }
     Ok(())
 }
 
-fn on_damage_taken(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let amount = int(&data(e), "amount");
+fn on_damage_taken(ctx: &mut Ctx<'_>, _: &Event, hit: DamageTaken) -> Result<(), HandlerError> {
     let s = &mut ctx.state().state;
-    s.health = (s.health - amount).max(0);
+    s.health = s.health.saturating_sub(hit.amount).max(0);
     Ok(())
 }
 
-fn on_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let d = data(e);
-    let foe = text(&d, "enemy");
-    ctx.state().state.defeated.push(foe.clone());
+fn on_defeated(ctx: &mut Ctx<'_>, _: &Event, win: EnemyDefeated) -> Result<(), HandlerError> {
+    ctx.state().state.defeated.push(win.enemy.clone());
     analytics::track(
         ctx,
         "enemy_defeated",
-        json!({"enemy": foe, "rounds": int(&d, "rounds")}),
+        json!({"enemy": win.enemy, "rounds": win.rounds}),
     )?;
     Ok(())
 }
 
-fn on_player_defeated(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let foe = text(&data(e), "enemy");
-    analytics::track(ctx, "player_defeated", json!({"enemy": foe}))?;
+fn on_player_defeated(
+    ctx: &mut Ctx<'_>,
+    _: &Event,
+    down: PlayerDefeated,
+) -> Result<(), HandlerError> {
+    analytics::track(ctx, "player_defeated", json!({"enemy": down.enemy}))?;
     Ok(())
 }
 
-fn on_loot(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    ctx.state().state.gold += int(&data(e), "gold");
+fn on_loot(ctx: &mut Ctx<'_>, _: &Event, loot: LootDrop) -> Result<(), HandlerError> {
+    let s = &mut ctx.state().state;
+    s.gold = s.gold.saturating_add(loot.gold);
     Ok(())
 }
 
-fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
+fn on_experience(ctx: &mut Ctx<'_>, _: &Event, xp: PlayerExperience) -> Result<(), HandlerError> {
     let game = ctx.state();
-    game.state.experience += int(&data(e), "amount");
+    game.state.experience = game.state.experience.saturating_add(xp.amount);
     let level = game.state.experience / 100;
     if level > game.level {
         game.level = level;
@@ -444,49 +695,47 @@ fn on_experience(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
     Ok(())
 }
 
-fn on_rest(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let heal = int(&data(e), "heal");
+fn on_rest(ctx: &mut Ctx<'_>, _: &Event, rest: PlayerRest) -> Result<(), HandlerError> {
     let s = &mut ctx.state().state;
-    s.health = (s.health + heal).min(START_HEALTH);
+    s.health = s.health.saturating_add(rest.heal).min(START_HEALTH);
     Ok(())
 }
 
-fn on_revive(ctx: &mut Ctx<'_>, e: &Event) -> Result<(), HandlerError> {
-    let d = data(e);
+fn on_revive(ctx: &mut Ctx<'_>, _: &Event, revive: PlayerRevive) -> Result<(), HandlerError> {
     let s = &mut ctx.state().state;
-    s.health = int(&d, "health");
-    s.location = text(&d, "room");
+    s.health = revive.health;
+    s.location = revive.room;
     Ok(())
 }
 
 impl Simulation for Adventure {
     fn subscribe(bus: &mut EventBus<Self>) {
-        bus.subscribe("game.start", on_start);
-        bus.subscribe("player.move", on_move);
-        bus.subscribe("room.enter", on_enter);
-        bus.subscribe("player.pickup_item", on_pickup);
-        bus.subscribe("combat.start", on_combat_start);
-        bus.subscribe("combat.round", on_round);
-        bus.subscribe("combat.damage_taken", on_damage_taken);
-        bus.subscribe("enemy.defeated", on_defeated);
-        bus.subscribe("player.defeated", on_player_defeated);
-        bus.subscribe("loot.drop", on_loot);
-        bus.subscribe("player.experience", on_experience);
-        bus.subscribe("player.rest", on_rest);
-        bus.subscribe("player.revive", on_revive);
+        bus.on::<GameStart>(on_start);
+        bus.on::<PlayerMove>(on_move);
+        bus.on::<RoomEnter>(on_enter);
+        bus.on::<PickupItem>(on_pickup);
+        bus.on::<CombatStart>(on_combat_start);
+        bus.on::<CombatRound>(on_round);
+        bus.on::<DamageTaken>(on_damage_taken);
+        bus.on::<EnemyDefeated>(on_defeated);
+        bus.on::<PlayerDefeated>(on_player_defeated);
+        bus.on::<LootDrop>(on_loot);
+        bus.on::<PlayerExperience>(on_experience);
+        bus.on::<PlayerRest>(on_rest);
+        bus.on::<PlayerRevive>(on_revive);
     }
 
     fn tick(bus: &mut EventBus<Self>) -> Result<(), PublishError> {
         if bus.log().current_tick() == 0 {
             let game = bus.state();
-            let start = json!({
-                "simulation": "adventure",
-                "seed": game.seed,
-                "params": game.params,
-                "run_id": game.run_id(),
-                "message": "Welcome to the Adventure Game!",
-            });
-            bus.publish("game.start", &start)?;
+            let start = GameStart {
+                simulation: "adventure".into(),
+                seed: game.seed,
+                params: game.params.clone(),
+                run_id: game.run_id(),
+                message: "Welcome to the Adventure Game!".into(),
+            };
+            bus.emit(&start)?;
         }
         let game = bus.state_mut();
         if game.fight.is_some() || game.travelling || game.state.health == 0 {
@@ -494,18 +743,19 @@ impl Simulation for Adventure {
         }
         if game.state.health < game.params.rest_below {
             let heal = game.rng.range(8, 20);
-            bus.publish(
-                "player.rest",
-                &json!({"heal": heal, "message": "You rest and catch your breath."}),
-            )?;
+            bus.emit(&PlayerRest {
+                heal,
+                message: "You rest and catch your breath.".into(),
+            })?;
             return Ok(());
         }
         let from = game.state.location.clone();
         let to = *game.rng.pick(room(&from).exits);
-        bus.publish(
-            "player.move",
-            &json!({"from": from, "to": to, "message": format!("You head to the {to}.")}),
-        )?;
+        bus.emit(&PlayerMove {
+            from,
+            to: to.into(),
+            message: format!("You head to the {to}."),
+        })?;
         Ok(())
     }
 
@@ -519,34 +769,39 @@ impl Simulation for Adventure {
 }
 
 impl Projection for GameState {
-    fn apply(&mut self, e: &Event) -> bool {
-        let d = || data(e);
-        match e.event_type() {
-            "game.start" => {
-                self.location = "entrance".into();
-                self.health = START_HEALTH;
-            }
-            "room.enter" => self.location = text(&d(), "room"),
-            "player.pickup_item" => self.inventory.push(text(&d(), "item")),
-            "combat.damage_taken" => self.health = (self.health - int(&d(), "amount")).max(0),
-            "enemy.defeated" => self.defeated.push(text(&d(), "enemy")),
-            "loot.drop" => self.gold += int(&d(), "gold"),
-            "player.experience" => self.experience += int(&d(), "amount"),
-            "player.rest" => self.health = (self.health + int(&d(), "heal")).min(START_HEALTH),
-            "player.revive" => {
-                let v = d();
-                self.health = int(&v, "health");
-                self.location = text(&v, "room");
-            }
-            "player.move"
-            | "item.discover"
-            | "enemy.encounter"
-            | "combat.start"
-            | "combat.round"
-            | "combat.damage_dealt"
-            | "player.defeated" => {}
-            _ => return false,
+    fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
+        if e.payload::<GameStart>().transpose()?.is_some() {
+            self.location = "entrance".into();
+            self.health = START_HEALTH;
+        } else if let Some(enter) = e.payload::<RoomEnter>().transpose()? {
+            self.location = enter.room;
+        } else if let Some(pickup) = e.payload::<PickupItem>().transpose()? {
+            self.inventory.push(pickup.item);
+        } else if let Some(hit) = e.payload::<DamageTaken>().transpose()? {
+            self.health = self.health.saturating_sub(hit.amount).max(0);
+        } else if let Some(win) = e.payload::<EnemyDefeated>().transpose()? {
+            self.defeated.push(win.enemy);
+        } else if let Some(loot) = e.payload::<LootDrop>().transpose()? {
+            self.gold = self.gold.saturating_add(loot.gold);
+        } else if let Some(xp) = e.payload::<PlayerExperience>().transpose()? {
+            self.experience = self.experience.saturating_add(xp.amount);
+        } else if let Some(rest) = e.payload::<PlayerRest>().transpose()? {
+            self.health = self.health.saturating_add(rest.heal).min(START_HEALTH);
+        } else if let Some(revive) = e.payload::<PlayerRevive>().transpose()? {
+            self.health = revive.health;
+            self.location = revive.room;
+        } else {
+            return Ok(matches!(
+                e.event_type(),
+                PlayerMove::TYPE
+                    | ItemDiscover::TYPE
+                    | EnemyEncounter::TYPE
+                    | CombatStart::TYPE
+                    | CombatRound::TYPE
+                    | DamageDealt::TYPE
+                    | PlayerDefeated::TYPE
+            ));
         }
-        true
+        Ok(true)
     }
 }

@@ -452,16 +452,12 @@ impl Simulation for Trading {
 }
 
 impl Projection for Portfolio {
-    fn apply(&mut self, e: &Event) -> bool {
-        if let Some(Ok(start)) = e.payload::<BotStart>() {
+    fn apply(&mut self, e: &Event) -> Result<bool, HandlerError> {
+        if let Some(start) = e.payload::<BotStart>().transpose()? {
             self.cash = start.cash;
-            return true;
-        }
-        if let Some(Ok(update)) = e.payload::<PriceUpdate>() {
+        } else if let Some(update) = e.payload::<PriceUpdate>().transpose()? {
             self.prices.insert(update.symbol, update.price);
-            return true;
-        }
-        if let Some(Ok(filled)) = e.payload::<OrderFilled>() {
+        } else if let Some(filled) = e.payload::<OrderFilled>().transpose()? {
             fill_into(
                 self,
                 &filled.symbol,
@@ -469,15 +465,15 @@ impl Projection for Portfolio {
                 filled.quantity,
                 filled.fill_price,
             );
-            return true;
+        } else {
+            match e.event_type() {
+                Signal::TYPE => self.signals += 1,
+                VolumeUpdate::TYPE | OrderCreated::TYPE | PortfolioUpdated::TYPE => {}
+                // Analytics observe the bot; they never change the portfolio.
+                t if t.starts_with("analytics.") => {}
+                _ => return Ok(false),
+            }
         }
-        match e.event_type() {
-            Signal::TYPE => self.signals += 1,
-            VolumeUpdate::TYPE | OrderCreated::TYPE | PortfolioUpdated::TYPE => {}
-            // Analytics observe the bot; they never change the portfolio.
-            t if t.starts_with("analytics.") => {}
-            _ => return false,
-        }
-        true
+        Ok(true)
     }
 }

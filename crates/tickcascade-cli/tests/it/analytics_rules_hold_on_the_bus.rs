@@ -331,7 +331,7 @@ proptest! {
         let mut saved = Vec::new();
         tickcascade::write_log(b.log(), &mut saved).unwrap();
         let (loaded, _) = tickcascade::read_log(&saved, "a", &Default::default()).unwrap();
-        let mut rebuilt = replay::<IdentityState>(&loaded, None).state;
+        let mut rebuilt = replay::<IdentityState>(&loaded, None).unwrap().state;
         let live = b.state().state().clone();
         if loaded.is_empty() || !loaded.events().iter().any(|e| e.data_json().contains("anonymous_id")) {
             // Nothing but consent was logged: only the consent is known.
@@ -364,7 +364,10 @@ fn the_adventure_plays_the_same_without_consent() {
     };
     assert_eq!(game_events(&with), game_events(&without));
     assert_eq!(game_with.state, game_without.state);
-    assert_eq!(replay::<GameState>(&with, None).state, game_with.state);
+    assert_eq!(
+        replay::<GameState>(&with, None).unwrap().state,
+        game_with.state
+    );
     assert!(
         with.events()
             .iter()

@@ -261,3 +261,87 @@ fn a_closed_pipe_ends_quietly_with_success() {
     );
     let _ = std::io::stderr().flush();
 }
+
+/// The first lines of an adventure log (seed 7), with `extra` lines after.
+fn adventure_log(name: &str, extra: &str) -> PathBuf {
+    let path = temp_file(&format!("{name}.src.jsonl"), b"");
+    let demo = run(&[
+        "demo",
+        "adventure",
+        "--seed",
+        "7",
+        "--ticks",
+        "5",
+        "--quiet",
+        "--save",
+        path.to_str().unwrap(),
+    ]);
+    assert!(demo.status.success());
+    let text = std::fs::read_to_string(&path).unwrap();
+    temp_file(
+        &format!("{name}.jsonl"),
+        format!("{text}\n{extra}").as_bytes(),
+    )
+}
+
+#[test]
+fn replay_refuses_a_malformed_known_event_naming_its_line() {
+    let bad = r#"{"tick": 9, "timestamp": 9.0, "type": "loot.drop", "data": {"gold": "lots", "from": "rat"}, "event_id": "9-AAAA-1", "parent_id": null}"#;
+    let path = adventure_log("replay-malformed", bad);
+    let lines = std::fs::read_to_string(&path).unwrap().lines().count();
+    let out = run(&["replay", "adventure", path.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The blank line before it counts: the line is the file's last.
+    assert!(
+        err.contains(&format!(":{lines}: event 9-AAAA-1 (loot.drop)")),
+        "{err}"
+    );
+    assert!(err.contains("expected i64"), "serde's message: {err}");
+}
+
+#[test]
+fn replay_saturates_instead_of_wrapping_on_huge_values() {
+    let huge = r#"{"tick": 9, "timestamp": 9.0, "type": "combat.damage_taken", "data": {"enemy": "rat", "amount": 9223372036854775807, "health": 0, "message": ""}, "event_id": "9-AAAA-1", "parent_id": null}"#;
+    let path = adventure_log(
+        "replay-huge",
+        &format!("{huge}\n{}", huge.replace("9-AAAA-1", "9-AAAA-2")),
+    );
+    let out = run(&["replay", "adventure", path.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["state"]["health"], 0);
+}
+
+#[test]
+fn replaying_a_log_as_the_wrong_simulation_is_an_error() {
+    let path = adventure_log("replay-wrong-sim", "");
+    let out = run(&["replay", "trading", path.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(":1:") && err.contains("game.start") && err.contains("bot.start"),
+        "{err}"
+    );
+    assert!(err.contains(path.to_str().unwrap()), "{err}");
+}
+
+#[test]
+fn a_replay_tick_past_the_end_is_a_warning() {
+    let path = adventure_log("replay-late-tick", "");
+    let out = run(&[
+        "replay",
+        "adventure",
+        path.to_str().unwrap(),
+        "--tick",
+        "500",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("warning") && err.contains("500"), "{err}");
+}

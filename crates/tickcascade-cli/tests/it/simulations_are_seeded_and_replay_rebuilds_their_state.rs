@@ -114,13 +114,13 @@ proptest! {
         let (log, live) = live_states(Adventure::new(seed, Default::default()), 60, |g| g.state.clone());
         let snaps = Snapshots::<GameState>::build(&log, 7).unwrap();
         for (t, state) in live.iter().enumerate() {
-            prop_assert_eq!(&replay::<GameState>(&log, Some(t as i64)).state, state, "adventure seed {} tick {}", seed, t);
+            prop_assert_eq!(&replay::<GameState>(&log, Some(t as i64)).unwrap().state, state, "adventure seed {} tick {}", seed, t);
             prop_assert_eq!(&snaps.state_at(&log, t as i64).unwrap().state, state);
         }
         let (log, live) = live_states(Trading::new(seed, Default::default()), 60, |b| b.portfolio.clone());
         let snaps = Snapshots::<Portfolio>::build(&log, 5).unwrap();
         for (t, state) in live.iter().enumerate() {
-            prop_assert_eq!(&replay::<Portfolio>(&log, Some(t as i64)).state, state, "trading seed {} tick {}", seed, t);
+            prop_assert_eq!(&replay::<Portfolio>(&log, Some(t as i64)).unwrap().state, state, "trading seed {} tick {}", seed, t);
             prop_assert_eq!(&snaps.state_at(&log, t as i64).unwrap().state, state);
         }
     }
@@ -157,7 +157,11 @@ fn tampered(log: &EventLog, tick: i64, ty: &str, data: serde_json::Value) -> Eve
 fn the_determinism_check_and_diff_name_an_injected_divergence() {
     let recorded = trading(11, 80);
     let rerun = trading(11, 80);
-    assert!(first_divergence::<Portfolio>(&recorded, &rerun).is_none());
+    assert!(
+        first_divergence::<Portfolio>(&recorded, &rerun)
+            .unwrap()
+            .is_none()
+    );
     assert!(first_difference(&recorded, &rerun, false).is_none());
 
     let bad = tampered(
@@ -166,7 +170,9 @@ fn the_determinism_check_and_diff_name_an_injected_divergence() {
         "market.price_update",
         serde_json::json!({"symbol": "BTC/USD", "price": 1.0}),
     );
-    let d = first_divergence::<Portfolio>(&recorded, &bad).expect("a divergence");
+    let d = first_divergence::<Portfolio>(&recorded, &bad)
+        .unwrap()
+        .expect("a divergence");
     assert_eq!(d.tick, 37);
     assert_eq!(
         d.recorded.as_ref().map(|e| e.event_type()),
@@ -256,7 +262,7 @@ fn demo_prints_what_cascade_prints_for_the_saved_log_and_replay_reads_it() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
     let log = EventLog::load_from_file(&path).unwrap();
-    let want = replay::<GameState>(&log, Some(20)).state;
+    let want = replay::<GameState>(&log, Some(20)).unwrap().state;
     assert_eq!(v["state"], serde_json::to_value(want).unwrap());
     assert_eq!(v["tick"], 20);
 }

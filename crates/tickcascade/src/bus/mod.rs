@@ -29,7 +29,7 @@ use subscriptions::{Plans, Subscriptions};
 /// ```
 /// use tickcascade::{BusConfig, EventBus, EventLog};
 /// let mut bus = EventBus::new(EventLog::new());
-/// bus.set_config(BusConfig::default().max_depth(100));
+/// bus.set_config(BusConfig::default().with_max_depth(100));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -50,7 +50,7 @@ impl Default for BusConfig {
 
 impl BusConfig {
     /// Sets how deeply handlers may nest publishes.
-    pub fn max_depth(self, max_depth: usize) -> Self {
+    pub fn with_max_depth(self, max_depth: usize) -> Self {
         BusConfig { max_depth }
     }
 }

@@ -94,7 +94,7 @@ fn unsubscribe_keeps_the_pattern_slot() {
 #[test]
 fn depth_limit_is_an_error_not_a_crash() {
     let mut bus = EventBus::with_state(EventLog::new(), None::<String>);
-    bus.set_config(BusConfig::default().max_depth(50));
+    bus.set_config(BusConfig::default().with_max_depth(50));
     bus.subscribe("loop", |ctx, _| {
         if let Err(e) = ctx.publish("loop", &()) {
             *ctx.state() = Some(e.to_string());

@@ -20,6 +20,36 @@ pub struct LoadReport {
     pub blank_lines: usize,
     /// What was noticed and let pass, in line order.
     pub warnings: Vec<LoadWarning>,
+    /// Lines (from 1) that did not become events (blank, or skipped as a
+    /// problem when validating), ascending: what [`LoadReport::line_of`]
+    /// needs, and no more (a clean file keeps this empty).
+    pub skipped_lines: Vec<usize>,
+}
+
+impl LoadReport {
+    /// The line (from 1) the event at `position` in the loaded log came
+    /// from: errors found after loading (a replay that refuses an event)
+    /// can then name the line.
+    ///
+    /// ```
+    /// use tickcascade::{LoadOptions, read_log_from};
+    /// let text = "\n{\"tick\": 0, \"timestamp\": 1.0, \"type\": \"a\", \"data\": {}}\n\n{\"tick\": 0, \"timestamp\": 1.0, \"type\": \"b\", \"data\": {}}\n";
+    /// let (log, report) = read_log_from(text.as_bytes(), "t.jsonl", &LoadOptions::default())?;
+    /// assert_eq!(log.len(), 2);
+    /// assert_eq!((report.line_of(0), report.line_of(1)), (2, 4));
+    /// # Ok::<(), tickcascade::LoadError>(())
+    /// ```
+    pub fn line_of(&self, position: usize) -> usize {
+        let mut line = position + 1;
+        for &skipped in &self.skipped_lines {
+            if skipped <= line {
+                line += 1;
+            } else {
+                break;
+            }
+        }
+        line
+    }
 }
 
 /// What is wrong with the input.

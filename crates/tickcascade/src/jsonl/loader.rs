@@ -105,8 +105,8 @@ impl Loader {
     /// stopping at the first; a torn last line is tolerated only if asked.
     pub fn validating(source: &str, allow_nan: bool, tolerate_torn: bool) -> Loader {
         let options = LoadOptions::default()
-            .mode(LoadMode::Strict)
-            .allow_nan(allow_nan);
+            .with_mode(LoadMode::Strict)
+            .with_allow_nan(allow_nan);
         Loader {
             problems: Some(Vec::new()),
             tolerate_torn,
@@ -126,6 +126,12 @@ impl Loader {
             column: offset.map(|o| text.get(..o).map_or(o, |t| t.chars().count()) + 1),
             kind,
         }
+    }
+
+    /// As `fail`, for a line that does not become an event.
+    fn fail_and_skip(&mut self, error: LoadError) -> Result<(), LoadError> {
+        self.report.skipped_lines.push(self.line_no);
+        self.fail(error)
     }
 
     fn fail(&mut self, error: LoadError) -> Result<(), LoadError> {
@@ -209,12 +215,13 @@ impl Loader {
         let torn_ok = self.tolerate_torn && !terminated;
         if self.line_no == 1 && raw.starts_with(b"\xef\xbb\xbf") {
             let e = self.error("", None, LoadErrorKind::ByteOrderMark);
-            return self.fail(e);
+            return self.fail_and_skip(e);
         }
         let line_text = || std::str::from_utf8(raw).unwrap_or("");
         let p = match parsed {
             Parsed::Blank => {
                 self.report.blank_lines += 1;
+                self.report.skipped_lines.push(self.line_no);
                 return Ok(());
             }
             Parsed::BadUtf8 { valid_up_to } => {
@@ -224,7 +231,7 @@ impl Loader {
                 }
                 let valid = std::str::from_utf8(&raw[..valid_up_to]).unwrap_or("");
                 let err = self.error(valid, Some(valid.len()), LoadErrorKind::InvalidUtf8);
-                return self.fail(err);
+                return self.fail_and_skip(err);
             }
             // Binary input is an error even on a last line.
             Parsed::Bad(e) if torn_ok && !matches!(e.kind, LoadErrorKind::Binary) => {
@@ -233,7 +240,7 @@ impl Loader {
             }
             Parsed::Bad(e) => {
                 let err = self.error(line_text(), e.offset, e.kind);
-                return self.fail(err);
+                return self.fail_and_skip(err);
             }
             Parsed::Event(p) => p,
         };

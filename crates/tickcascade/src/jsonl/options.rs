@@ -20,7 +20,7 @@ pub enum LoadMode {
 ///
 /// ```
 /// use tickcascade::{LoadMode, LoadOptions};
-/// let opts = LoadOptions::default().mode(LoadMode::Lenient).allow_nan(true).threads(2);
+/// let opts = LoadOptions::default().with_mode(LoadMode::Lenient).with_allow_nan(true).with_threads(2);
 /// assert_ne!(opts, LoadOptions::default());
 /// assert_eq!(LoadOptions::default().threads, 1);
 /// ```
@@ -51,17 +51,17 @@ impl Default for LoadOptions {
 
 impl LoadOptions {
     /// Sets how strictly lines are checked.
-    pub fn mode(self, mode: LoadMode) -> Self {
+    pub fn with_mode(self, mode: LoadMode) -> Self {
         LoadOptions { mode, ..self }
     }
 
     /// Sets whether `NaN` and the infinities are accepted.
-    pub fn allow_nan(self, allow_nan: bool) -> Self {
+    pub fn with_allow_nan(self, allow_nan: bool) -> Self {
         LoadOptions { allow_nan, ..self }
     }
 
     /// Sets how many threads the load may use (0 and 1: the caller's only).
-    pub fn threads(self, threads: usize) -> Self {
+    pub fn with_threads(self, threads: usize) -> Self {
         LoadOptions { threads, ..self }
     }
 }

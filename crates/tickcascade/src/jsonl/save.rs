@@ -73,7 +73,7 @@ impl EventLog {
 /// use tickcascade::{EventLog, SaveOptions};
 /// let dir = std::env::temp_dir().join(format!("tc-save-doc-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir)?;
-/// EventLog::new().save_to_file_with(dir.join("log.jsonl"), &SaveOptions::default().fsync(true))?;
+/// EventLog::new().save_to_file_with(dir.join("log.jsonl"), &SaveOptions::default().with_fsync(true))?;
 /// # std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -89,7 +89,7 @@ pub struct SaveOptions {
 
 impl SaveOptions {
     /// Sets whether the file is fsynced before the rename.
-    pub fn fsync(self, fsync: bool) -> Self {
+    pub fn with_fsync(self, fsync: bool) -> Self {
         SaveOptions { fsync }
     }
 }

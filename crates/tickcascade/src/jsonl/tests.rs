@@ -56,12 +56,12 @@ fn loading_on_two_threads_gives_what_loading_line_by_line_gives() {
     let text = many_lines(&odd);
     for options in [
         LoadOptions::default(),
-        LoadOptions::default().mode(LoadMode::Strict),
+        LoadOptions::default().with_mode(LoadMode::Strict),
     ] {
         let mut sequential = Loader::new("t.jsonl", &options);
         feed_bytes(&mut sequential, text.as_bytes()).unwrap();
         let (one, one_report, _) = sequential.finish();
-        let two_threads = options.threads(2);
+        let two_threads = options.with_threads(2);
         let (two, two_report) = read_log_from(text.as_bytes(), "t.jsonl", &two_threads).unwrap();
         // And as when the system refuses the second thread.
         let (alone, alone_report) = crate::parallel::refusing_threads(|| {
@@ -85,7 +85,7 @@ fn errors_found_on_the_second_thread_name_the_same_line() {
     let one = read_log(text.as_bytes(), "t.jsonl", &options)
         .map(|_| ())
         .unwrap_err();
-    let two = read_log_from(text.as_bytes(), "t.jsonl", &options.threads(2))
+    let two = read_log_from(text.as_bytes(), "t.jsonl", &options.with_threads(2))
         .map(|_| ())
         .unwrap_err();
     assert_eq!(one.to_string(), two.to_string());
@@ -239,7 +239,7 @@ fn errors_name_the_line_and_what_is_wrong() {
 fn lenient_drops_only_a_torn_last_line() {
     let good = r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}}"#;
     let torn = format!("{good}\n{{\"tick\": 0, \"time");
-    let lenient = LoadOptions::default().mode(LoadMode::Lenient);
+    let lenient = LoadOptions::default().with_mode(LoadMode::Lenient);
     let (log, report) = read_log(torn.as_bytes(), "t", &lenient).unwrap();
     assert_eq!(
         (log.len(), report.warnings.len(), report.warnings[0].line),
@@ -257,7 +257,7 @@ fn strict_reports_what_default_accepts() {
             r#"{{"tick": {tick}, "timestamp": 1.0, "type": "a", "data": {{}}, "event_id": "{id}", "parent_id": {parent}}}"#
         )
     };
-    let strict = LoadOptions::default().mode(LoadMode::Strict);
+    let strict = LoadOptions::default().with_mode(LoadMode::Strict);
     let cases = [
         (
             format!(

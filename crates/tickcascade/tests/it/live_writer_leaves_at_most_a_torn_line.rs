@@ -44,8 +44,8 @@ fn the_file_holds_every_event_of_every_finished_tick() {
 
     let full = std::fs::read(&path).unwrap();
     let lenient = LoadOptions::default()
-        .mode(LoadMode::Lenient)
-        .allow_nan(false);
+        .with_mode(LoadMode::Lenient)
+        .with_allow_nan(false);
     for cut in 0..full.len() {
         let (log, report) =
             read_log(&full[..cut], "cut", &lenient).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));

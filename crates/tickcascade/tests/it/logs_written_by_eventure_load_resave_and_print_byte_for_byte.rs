@@ -9,7 +9,7 @@ use tickcascade::{Event, EventLog, EventQuery, LoadOptions, ViewOptions, load_fi
 const NONFINITE: &str = "nonfinite";
 
 fn load(name: &str) -> EventLog {
-    let opts = LoadOptions::default().allow_nan(true);
+    let opts = LoadOptions::default().with_allow_nan(true);
     let path = fixture(&format!("eventure/{name}.jsonl"));
     match load_file(&path, &opts) {
         Ok((log, _)) => log,
@@ -51,7 +51,7 @@ fn the_cascade_viewer_matches_eventure_with_and_without_data() {
         let q = EventQuery::new(&log);
         for (file, show_data) in [("cascade.txt", true), ("nodata.txt", false)] {
             let mut out = Vec::new();
-            q.print_event_cascade(&mut out, &ViewOptions::default().show_data(show_data))
+            q.print_event_cascade(&mut out, &ViewOptions::default().with_show_data(show_data))
                 .unwrap();
             let expected = read_fixture(&format!("eventure/{name}.{file}"));
             assert_same(

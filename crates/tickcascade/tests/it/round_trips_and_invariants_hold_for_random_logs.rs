@@ -158,7 +158,7 @@ proptest! {
     #[test]
     fn generated_logs_pass_the_strict_checks(ops in ops()) {
         let log = build(&ops);
-        let strict = LoadOptions::default().mode(LoadMode::Strict).allow_nan(false);
+        let strict = LoadOptions::default().with_mode(LoadMode::Strict).with_allow_nan(false);
         // Strict: ids unique, ticks ordered, every parent on an earlier line.
         let r = read_log(&save(&log), "p", &strict);
         prop_assert!(r.is_ok(), "{}", r.err().map(|e| e.to_string()).unwrap_or_default());
@@ -190,7 +190,7 @@ proptest! {
         let log = build(&ops);
         let q = EventQuery::new(&log);
         for show_data in [true, false] {
-            let opts = ViewOptions::default().show_data(show_data);
+            let opts = ViewOptions::default().with_show_data(show_data);
             q.print_event_cascade(std::io::sink(), &opts).unwrap();
             for e in log.events() {
                 q.print_single_cascade(std::io::sink(), e, &opts).unwrap();
@@ -202,7 +202,7 @@ proptest! {
     #[test]
     fn random_bytes_never_panic_the_loader_or_printer(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
         for mode in [LoadMode::Default, LoadMode::Strict, LoadMode::Lenient] {
-            let opts = LoadOptions::default().mode(mode).allow_nan(true);
+            let opts = LoadOptions::default().with_mode(mode).with_allow_nan(true);
             if let Ok((log, _)) = read_log(&bytes, "fuzz", &opts) {
                 EventQuery::new(&log).print_event_cascade(std::io::sink(), &ViewOptions::default()).unwrap();
             }
@@ -219,7 +219,7 @@ proptest! {
         let at = cut.index(bytes.len() + 1);
         bytes.splice(at..at, junk.bytes());
         for mode in [LoadMode::Default, LoadMode::Strict, LoadMode::Lenient] {
-            let opts = LoadOptions::default().mode(mode);
+            let opts = LoadOptions::default().with_mode(mode);
             if let Ok((log, _)) = read_log(&bytes, "fuzz", &opts) {
                 let q = EventQuery::new(&log);
                 q.print_event_cascade(std::io::sink(), &ViewOptions::default()).unwrap();
