@@ -16,6 +16,12 @@ pub enum Reply {
     Hang(Duration),
     /// Close the connection without answering.
     Reset,
+    /// A redirect (301, 302, 307, 308) to a `Location`.
+    Redirect(u16, &'static str),
+    /// Wait this long, then answer 200.
+    Slow(Duration),
+    /// Answer bytes that are not HTTP.
+    Garbage,
 }
 
 #[derive(Clone, Debug)]
@@ -146,6 +152,26 @@ fn serve(stream: TcpStream, shared: Arc<Mutex<Shared>>) {
                 return;
             }
             Reply::Reset => return,
+            Reply::Redirect(code, location) => {
+                let text = format!(
+                    "HTTP/1.1 {code} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n"
+                );
+                if writer.write_all(text.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Reply::Slow(d) => {
+                std::thread::sleep(d);
+                let text =
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+                if writer.write_all(text.as_bytes()).is_err() {
+                    return;
+                }
+            }
+            Reply::Garbage => {
+                let _ = writer.write_all(b"\x00\x01 this is not HTTP\r\n\r\n");
+                return;
+            }
         }
     }
 }

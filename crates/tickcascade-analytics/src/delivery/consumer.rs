@@ -5,11 +5,15 @@
 
 use super::Endpoint;
 use super::spool::Spool;
-use super::transport::{Response, Transport};
+use super::transport::Transport;
 use std::cell::Cell;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use tickcascade::sim::SimRng;
+
+/// The shortest wait a `Retry-After` can impose: a server cannot turn the
+/// backoff off (`Retry-After: 0` would mean a request loop).
+pub const MIN_RETRY_AFTER: f64 = 2.0;
 
 /// Backoff settings (the seed's defaults).
 #[derive(Clone, Debug, PartialEq)]
@@ -34,11 +38,20 @@ impl Default for RetryPolicy {
 
 impl RetryPolicy {
     /// The delay before the next attempt after `failures` consecutive
-    /// failures: `Retry-After` wins (capped); else base × 2^(failures-1),
+    /// failures: a valid `Retry-After` wins, clamped to
+    /// [[`MIN_RETRY_AFTER`], `max_delay`]; else base × 2^(failures-1),
     /// capped, times (1 + jitter) with jitter in ±0.2, capped.
+    ///
+    /// ```
+    /// use tickcascade_analytics::delivery::RetryPolicy;
+    /// let p = RetryPolicy::default();
+    /// assert_eq!(p.delay(1, Some(0.0), 0.0), 2.0);
+    /// assert_eq!(p.delay(1, Some(1e9), 0.0), 600.0);
+    /// assert_eq!(p.delay(3, None, 0.0), 8.0);
+    /// ```
     pub fn delay(&self, failures: u32, retry_after: Option<f64>, jitter: f64) -> f64 {
-        if let Some(r) = retry_after {
-            return r.min(self.max_delay);
+        if let Some(r) = retry_after.filter(|r| !r.is_nan()) {
+            return r.clamp(MIN_RETRY_AFTER, self.max_delay.max(MIN_RETRY_AFTER));
         }
         let exponent = failures.saturating_sub(1).min(60) as i32;
         let delay = (self.base_delay * 2f64.powi(exponent)).min(self.max_delay);
@@ -105,6 +118,22 @@ pub fn seeded_jitter(seed: u64) -> Jitter {
     Box::new(move || (rng.unit() - 0.5) * 0.4)
 }
 
+/// A collector that answered a POST with a redirect: nothing more goes to
+/// that endpoint (a redirected POST is never followed, retried or counted
+/// as dropped); its messages stay unacknowledged for a re-run with the
+/// right URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Redirect {
+    /// The URL that answered.
+    pub url: String,
+    /// Its status (301, 302, 307, 308, ...).
+    pub status: u16,
+    /// Its `Location` header ("" when it sent none).
+    pub location: String,
+    /// Messages left unsent on that endpoint.
+    pub unsent: u64,
+}
+
 /// What delivery did: sent, retried, and dropped by reason.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DeliveryStats {
@@ -118,6 +147,15 @@ pub struct DeliveryStats {
     pub dropped: BTreeMap<String, u64>,
     /// The last few error messages, newest last.
     pub errors: Vec<String>,
+    /// The last failure per endpoint path (`/track`: `status 503`,
+    /// `timeout: ...`): what a `deadline` or `retries_exhausted` drop was
+    /// waiting out.
+    pub last_failure: BTreeMap<String, String>,
+    /// Endpoints stopped by a redirect.
+    pub redirects: Vec<Redirect>,
+    /// Spool writes that failed (a full disk): the spool no longer tells
+    /// the truth, so a command must fail.
+    pub spool_errors: Vec<String>,
 }
 
 impl DeliveryStats {
@@ -157,14 +195,12 @@ impl DeliveryStats {
                 .skip(earlier.errors.len().min(self.errors.len()))
                 .cloned()
                 .collect(),
+            last_failure: self.last_failure.clone(),
+            redirects: self.redirects[earlier.redirects.len().min(self.redirects.len())..].to_vec(),
+            spool_errors: self.spool_errors
+                [earlier.spool_errors.len().min(self.spool_errors.len())..]
+                .to_vec(),
         }
-    }
-}
-
-fn status_text(r: &Response) -> String {
-    match r.status {
-        Some(s) => format!("status {s}"),
-        None => format!("network error: {}", r.body),
     }
 }
 
@@ -203,6 +239,22 @@ impl<T: Transport, C: DeliveryClock> SyncConsumer<T, C> {
                 self.stats.sent += 1;
                 return Ok(());
             }
+            if r.is_redirect() {
+                let location = r.location.clone().unwrap_or_default();
+                self.stats.redirects.push(Redirect {
+                    url: url.clone(),
+                    status: r.status.unwrap_or(0),
+                    location: location.clone(),
+                    unsent: 1,
+                });
+                return Err(format!(
+                    "POST {url} was redirected ({}) to {location:?}: not followed; send to that URL instead",
+                    r.describe()
+                ));
+            }
+            self.stats
+                .last_failure
+                .insert(endpoint.path().to_owned(), r.describe());
             if r.retryable() && failures < self.policy.retry_limit {
                 failures += 1;
                 self.stats.retried += 1;
@@ -217,7 +269,7 @@ impl<T: Transport, C: DeliveryClock> SyncConsumer<T, C> {
             };
             let error = format!(
                 "POST {url} failed ({}): {}",
-                status_text(&r),
+                r.describe(),
                 r.body.chars().take(200).collect::<String>()
             );
             self.stats.drop(reason, 1, Some(error.clone()));
@@ -297,6 +349,10 @@ struct Lane {
     next_attempt_at: f64,
     failures: u32,
     batch: usize,
+    /// The last failed attempt, described.
+    last_failure: Option<String>,
+    /// Stopped by a redirect (status, location): nothing more is sent.
+    halted: Option<(u16, String)>,
 }
 
 /// Buffers messages per endpoint and sends them in batches, with the retry
@@ -311,6 +367,8 @@ pub struct BufferedConsumer<T: Transport, C: DeliveryClock> {
     stats: DeliveryStats,
     spool: Option<Spool>,
     next_lane: usize,
+    /// No request starts at or after this time, and none outlives it.
+    deadline: Option<f64>,
 }
 
 impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
@@ -341,17 +399,35 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
                     next_attempt_at: f64::NEG_INFINITY,
                     failures: 0,
                     batch: max,
+                    last_failure: None,
+                    halted: None,
                 })
                 .collect(),
             config,
             stats: DeliveryStats::default(),
             spool: None,
             next_lane: 0,
+            deadline: None,
         }
     }
 
-    /// Records every message in `spool` before it is sent; acknowledges it
-    /// after a 2xx or a final drop.
+    /// Bounds all further work by `at` (seconds on the consumer's clock):
+    /// no request starts after it, and each request is given only the time
+    /// left ([`Transport::post_within`]). `None` removes the bound.
+    pub fn set_deadline(&mut self, at: Option<f64>) {
+        self.deadline = at.filter(|t| !t.is_nan());
+    }
+
+    /// True when nothing is left to try: every endpoint is empty or
+    /// stopped by a redirect.
+    pub fn settled(&self) -> bool {
+        self.lanes
+            .iter()
+            .all(|l| l.queue.is_empty() || l.halted.is_some())
+    }
+
+    /// Records every message's key in `spool` before it is sent, and its
+    /// outcome (delivered, or dropped and why) after.
     pub fn set_spool(&mut self, spool: Spool) {
         self.spool = Some(spool);
     }
@@ -370,9 +446,10 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
         if let Some(s) = &mut self.spool
             && let Err(e) = f(s)
         {
-            let path = s.path().display().to_string();
-            self.stats
-                .drop("spool", 0, Some(format!("spool {path}: {e}")));
+            let error = format!("spool {}: {e}", s.path().display());
+            if self.stats.spool_errors.len() < 20 {
+                self.stats.spool_errors.push(error);
+            }
         }
     }
 
@@ -380,7 +457,7 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
     /// that endpoint when `auto_flush` is on and its buffer is full.
     pub fn send(&mut self, endpoint: Endpoint, key: Option<&str>, message: String) {
         if let Some(k) = key {
-            self.spool_write(|s| s.add(k, endpoint, &message));
+            self.spool_write(|s| s.add(k, endpoint));
         }
         let i = endpoint.index();
         self.lanes[i].queue.push_back(Queued {
@@ -391,7 +468,7 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
             if let Some(old) = self.lanes[i].queue.pop_front() {
                 self.stats.drop("queue_full", 1, None);
                 if let Some(k) = old.key {
-                    self.spool_write(|s| s.ack(&k));
+                    self.spool_write(|s| s.dropped(&k, "queue_full", "the queue was full"));
                 }
             }
         }
@@ -400,14 +477,15 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
         }
     }
 
-    /// Tries to drain every endpoint; true when all are empty afterwards
-    /// (false while a backoff window is open or delivery fails).
+    /// Tries to drain every endpoint; true when nothing is left to try
+    /// afterwards ([`settled`](Self::settled)), false while a backoff
+    /// window is open or delivery fails.
     pub fn flush(&mut self) -> bool {
         for i in 0..self.lanes.len() {
             self.flush_lane(i, usize::MAX);
         }
         self.spool_write(|s| s.sync(false));
-        self.queued() == 0
+        self.settled()
     }
 
     /// Does at most `max_requests` HTTP requests (endpoints take turns),
@@ -436,17 +514,42 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
     pub fn next_attempt_at(&self) -> Option<f64> {
         self.lanes
             .iter()
-            .filter(|l| !l.queue.is_empty())
+            .filter(|l| !l.queue.is_empty() && l.halted.is_none())
             .map(|l| l.next_attempt_at)
             .min_by(f64::total_cmp)
     }
 
-    /// Gives up on everything still queued, counting it under `reason`.
+    /// Gives up on everything still queued, counting it under `reason`
+    /// (recorded in the spool with each endpoint's last failure). Endpoints
+    /// stopped by a redirect keep their messages unacknowledged: they are
+    /// reported in [`DeliveryStats::redirects`], not dropped.
     pub fn abandon(&mut self, reason: &str) {
         for i in 0..self.lanes.len() {
-            let n = self.lanes[i].queue.len() as u64;
-            self.stats.drop(reason, n, None);
-            self.lanes[i].queue.clear();
+            let lane = &mut self.lanes[i];
+            if let Some((status, location)) = lane.halted.clone() {
+                let unsent = lane.queue.len() as u64;
+                let url = format!("{}{}", self.base_url, lane.endpoint.path());
+                lane.queue.clear();
+                self.stats.redirects.push(Redirect {
+                    url,
+                    status,
+                    location,
+                    unsent,
+                });
+                continue;
+            }
+            let n = lane.queue.len();
+            let detail = lane
+                .last_failure
+                .clone()
+                .unwrap_or_else(|| "never attempted".into());
+            if n > 0 {
+                self.stats
+                    .last_failure
+                    .insert(lane.endpoint.path().to_owned(), detail.clone());
+            }
+            self.finish(i, n, Some((reason, &detail)));
+            self.stats.drop(reason, n as u64, None);
         }
         self.spool_write(|s| s.sync(false));
     }
@@ -463,12 +566,17 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
         lane.next_attempt_at = now + delay;
     }
 
-    fn finish(&mut self, i: usize, n: usize) {
+    /// Takes `n` messages off lane `i`, recording their outcome: delivered
+    /// (`None`) or dropped (reason, detail).
+    fn finish(&mut self, i: usize, n: usize, dropped: Option<(&str, &str)>) {
         for _ in 0..n {
             if let Some(q) = self.lanes[i].queue.pop_front()
                 && let Some(k) = q.key
             {
-                self.spool_write(|s| s.ack(&k));
+                self.spool_write(|s| match dropped {
+                    None => s.delivered(&k),
+                    Some((reason, detail)) => s.dropped(&k, reason, detail),
+                });
             }
         }
     }
@@ -477,10 +585,19 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
     fn flush_lane(&mut self, i: usize, max_requests: usize) -> usize {
         let mut requests = 0;
         let url = format!("{}{}", self.base_url, self.lanes[i].endpoint.path());
-        while !self.lanes[i].queue.is_empty() && requests < max_requests {
-            if self.clock.now() < self.lanes[i].next_attempt_at {
+        while !self.lanes[i].queue.is_empty()
+            && requests < max_requests
+            && self.lanes[i].halted.is_none()
+        {
+            let now = self.clock.now();
+            if now < self.lanes[i].next_attempt_at {
                 break; // inside this endpoint's backoff window
             }
+            let left = match self.deadline {
+                Some(at) if now >= at => break,
+                Some(at) => Some(std::time::Duration::from_secs_f64((at - now).min(86_400.0))),
+                None => None,
+            };
             let lane = &self.lanes[i];
             let single = lane.endpoint == Endpoint::Alias;
             let n = if single {
@@ -504,10 +621,13 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
             // What is about to be sent, and what was acknowledged, reaches
             // the OS before the request: a kill -9 loses neither.
             self.spool_write(|s| s.sync(false));
-            let r = self.transport.post(&url, &payload);
+            let r = match left {
+                Some(left) => self.transport.post_within(&url, &payload, left),
+                None => self.transport.post(&url, &payload),
+            };
             requests += 1;
             if r.ok() {
-                self.finish(i, n);
+                self.finish(i, n, None);
                 self.stats.sent += n as u64;
                 let lane = &mut self.lanes[i];
                 lane.failures = 0;
@@ -516,6 +636,20 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
                 lane.batch = (lane.batch * 2).min(self.config.max_size);
                 continue;
             }
+            if r.is_redirect() {
+                let location = r.location.clone().unwrap_or_default();
+                self.stats.errors.push(format!(
+                    "POST {url} answered {} with Location {location:?}: a redirected POST is not followed; nothing more is sent to this endpoint and its messages stay unacknowledged",
+                    r.describe()
+                ));
+                self.lanes[i].halted = Some((r.status.unwrap_or(0), location));
+                break;
+            }
+            let failure = r.describe();
+            self.stats
+                .last_failure
+                .insert(self.lanes[i].endpoint.path().to_owned(), failure.clone());
+            self.lanes[i].last_failure = Some(failure.clone());
             if r.retryable() {
                 self.stats.retried += 1;
                 self.register_failure(i, r.retry_after, None);
@@ -535,7 +669,7 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
                     self.lanes[i].batch = (n / 2).max(1);
                 }
                 Some(413) => {
-                    self.finish(i, 1);
+                    self.finish(i, 1, Some(("oversize", &failure)));
                     self.stats.drop(
                         "oversize",
                         1,
@@ -545,10 +679,9 @@ impl<T: Transport, C: DeliveryClock> BufferedConsumer<T, C> {
                     );
                 }
                 _ => {
-                    self.finish(i, n);
+                    self.finish(i, n, Some(("rejected", &failure)));
                     let error = format!(
-                        "POST {url} rejected {n} messages ({}): {}",
-                        status_text(&r),
+                        "POST {url} rejected {n} messages ({failure}): {}",
                         r.body.chars().take(200).collect::<String>()
                     );
                     self.stats.drop("rejected", n as u64, Some(error));

@@ -25,15 +25,15 @@ mod transport;
 #[cfg(feature = "http")]
 pub use background::Background;
 pub use consumer::{
-    BufferedConfig, BufferedConsumer, DeliveryClock, DeliveryStats, Jitter, MAX_BATCH, ManualClock,
-    RetryPolicy, SyncConsumer, SystemClock, seeded_jitter,
+    BufferedConfig, BufferedConsumer, DeliveryClock, DeliveryStats, Jitter, MAX_BATCH,
+    MIN_RETRY_AFTER, ManualClock, Redirect, RetryPolicy, SyncConsumer, SystemClock, seeded_jitter,
 };
 #[cfg(feature = "http")]
 pub use http::HttpTransport;
 pub use message::{Client, EventMapper, MappedEvents, Outgoing, insert_id, run_id_of};
 pub use runner::{DeliverAnalytics, DeliveryHandle, RunnerDelivery};
-pub use spool::{Spool, SpoolState};
-pub use transport::{Response, Transport, parse_retry_after};
+pub use spool::{Outcome, Spool, SpoolState};
+pub use transport::{NetworkFailure, Response, Transport, parse_retry_after};
 
 use std::sync::{Arc, Mutex};
 use tickcascade::EventBus;

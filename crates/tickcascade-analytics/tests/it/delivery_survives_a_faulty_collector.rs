@@ -139,7 +139,7 @@ fn connection_refused_is_retried_then_exhausted_by_the_sync_consumer() {
     let mut sync = SyncConsumer::new(&url, transport(), clock.clone(), seeded_jitter(2));
     let m = client().track("u", "e", &json!({}));
     let err = sync.send(m.endpoint, &m.body).unwrap_err();
-    assert!(err.contains("network error"), "{err}");
+    assert!(err.contains("connection error"), "{err}");
     assert_eq!(sync.stats().retried, 4);
     assert_eq!(sync.stats().dropped.get("retries_exhausted"), Some(&1));
     // 2 + 4 + 8 + 16 s, each ±20%.

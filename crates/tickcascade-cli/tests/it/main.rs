@@ -8,5 +8,6 @@ mod analytics_rules_hold_on_the_bus;
 mod cli_prints_what_eventure_prints;
 mod cli_reports_bad_input_with_file_line_and_exit_code;
 mod deliver_backfills_a_log_and_resumes_from_the_spool;
+mod deliver_under_a_hostile_collector_loses_nothing_silently;
 mod simulations_are_seeded_and_replay_rebuilds_their_state;
 mod sweeps_write_datasets_engines_can_read;
