@@ -168,18 +168,39 @@ impl AnalyticsHost for Analytics {
 
 impl Analytics {
     /// A front that keeps identity in `store` (loaded now: a missing file
-    /// starts fresh, a corrupt one starts fresh with a warning).
+    /// starts fresh with the default consent; one that cannot be read starts
+    /// fresh with every consent revoked, with a warning: consent fails
+    /// closed, the user grants it again).
     pub fn new(
         config: AnalyticsConfig,
         mut ids: IdSource,
         mut store: Box<dyn IdentityStore>,
     ) -> Analytics {
         let mut warnings = Vec::new();
-        let state = store.load(&mut warnings).unwrap_or_else(|| IdentityState {
-            anonymous_id: ids.uuid_v4(),
-            consent: config.default_consent.clone(),
-            ..IdentityState::default()
-        });
+        let state = match store.load() {
+            Ok(Some(state)) => state,
+            Ok(None) => IdentityState {
+                anonymous_id: ids.uuid_v4(),
+                consent: config.default_consent.clone(),
+                ..IdentityState::default()
+            },
+            Err(why) => {
+                warnings.push(format!(
+                    "{why}; starting a new identity with consent revoked until granted again"
+                ));
+                let mut revoked: Map<String, Value> = config
+                    .default_consent
+                    .keys()
+                    .map(|k| (k.clone(), Value::Bool(false)))
+                    .collect();
+                revoked.insert("analytics".into(), Value::Bool(false));
+                IdentityState {
+                    anonymous_id: ids.uuid_v4(),
+                    consent: revoked,
+                    ..IdentityState::default()
+                }
+            }
+        };
         Analytics {
             state,
             config,
@@ -276,6 +297,17 @@ impl Analytics {
         let mut next = self.state.clone();
         let mut ids = self.ids.clone();
         change(&mut next, &mut ids);
+        // What could not be stored and read back is refused here, before it
+        // enters the state (and before a later consent change depends on
+        // saving it).
+        let too_deep = fields.iter().map(|(_, v)| v).chain(next.traits.values());
+        if too_deep
+            .into_iter()
+            .any(|v| nested_deeper_than(v, MAX_NESTING))
+        {
+            self.drop_message("too_deep".into());
+            return None;
+        }
         next.touch(now, self.config.session_timeout_secs, &mut ids);
         let message = with_fields(
             json!({
@@ -307,6 +339,28 @@ impl Analytics {
             self.warn(format!("cannot save the identity: {e}"));
         }
     }
+}
+
+/// How deep a call's properties and traits may nest: the identity file
+/// (state, traits, value) must stay within what serde_json reads back (128).
+pub const MAX_NESTING: usize = 100;
+
+/// True when `v` nests arrays or objects more than `limit` levels deep
+/// (iterative: no recursion on input depth).
+fn nested_deeper_than(v: &Value, limit: usize) -> bool {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, depth)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(m) => Box::new(m.values()),
+            _ => continue,
+        };
+        if depth + 1 > limit {
+            return true;
+        }
+        stack.extend(children.map(|c| (c, depth + 1)));
+    }
+    false
 }
 
 fn with_fields(mut message: Value, fields: &[(&str, Value)]) -> Value {

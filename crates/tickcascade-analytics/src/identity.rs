@@ -50,6 +50,29 @@ impl IdSource {
     }
 }
 
+/// Whether the consent flags of a logged message grant `key`, by the rule
+/// of [`IdentityState::consents`]; flags that are not an object (but
+/// present) revoke everything: consent fails closed.
+///
+/// ```
+/// use serde_json::json;
+/// use tickcascade_analytics::consent_granted;
+/// assert!(consent_granted(&json!({"analytics": true}), "analytics"));
+/// assert!(consent_granted(&json!({}), "collector"));
+/// assert!(consent_granted(&json!(null), "collector"));
+/// for revoked in [json!(false), json!(null), json!("false"), json!(0), json!("true")] {
+///     assert!(!consent_granted(&json!({"collector": revoked}), "collector"));
+/// }
+/// assert!(!consent_granted(&json!("yes"), "collector"));
+/// ```
+pub fn consent_granted(consent: &Value, key: &str) -> bool {
+    match consent {
+        Value::Null => true,
+        Value::Object(flags) => flags.get(key).is_none_or(|v| *v == Value::Bool(true)),
+        _ => false,
+    }
+}
+
 /// The state the analytics front keeps, and that replay rebuilds from the
 /// logged events alone.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -69,12 +92,13 @@ pub struct IdentityState {
 }
 
 impl IdentityState {
-    /// Whether `key` is consented (absent means granted).
+    /// Whether `key` is consented: a flag that is present grants only when
+    /// it is `true` (`false`, `null`, `"false"`, `0` all revoke); an absent
+    /// flag keeps the default (granted).
     pub fn consents(&self, key: &str) -> bool {
         self.consent
             .get(key)
-            .and_then(Value::as_bool)
-            .unwrap_or(true)
+            .is_none_or(|v| *v == Value::Bool(true))
     }
 
     /// Rotates the session when the gap since the last activity exceeds

@@ -47,6 +47,6 @@ pub use front::{
     Analytics, AnalyticsClock, AnalyticsConfig, AnalyticsContext, AnalyticsHost, LibraryInfo,
     alias, flush_dropped, identify, page, reset, set_consent, track,
 };
-pub use identity::{IdSource, IdentityState};
+pub use identity::{IdSource, IdentityState, consent_granted};
 pub use plugin::{ConsoleDestination, Filter, Plugin, install_plugins};
 pub use storage::{FileStore, IdentityStore, MemoryStore};

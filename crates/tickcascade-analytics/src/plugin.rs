@@ -18,7 +18,7 @@ pub trait Plugin {
     /// The name used in reports.
     fn name(&self) -> &str;
     /// The consent flag that gates this destination (a message whose
-    /// `consent` has it `false` is not given to the plugin).
+    /// `consent` has it present and not `true` is not given to the plugin).
     fn destination(&self) -> Option<&str> {
         None
     }
@@ -86,7 +86,7 @@ pub fn install_plugins<S: AnalyticsHost + 'static>(bus: &mut EventBus<S>) {
             let gated = slot
                 .plugin
                 .destination()
-                .is_some_and(|d| message["consent"].get(d).and_then(Value::as_bool) == Some(false));
+                .is_some_and(|d| !crate::identity::consent_granted(&message["consent"], d));
             if gated {
                 continue;
             }

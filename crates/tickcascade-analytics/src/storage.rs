@@ -1,6 +1,8 @@
 //! Where identity is kept between runs: in memory, or in a JSON file written
-//! atomically (temporary file, fsync, rename). A missing file starts fresh;
-//! a corrupt or unreadable one starts fresh with a warning saying why.
+//! atomically (temporary file with mode 0600, fsync, rename). A missing file
+//! starts fresh; a corrupt or unreadable one is an error the front turns
+//! into a fresh identity with consent revoked (fail closed), saying why. A
+//! store refuses at save what it could not load back.
 
 use crate::identity::IdentityState;
 use std::io::Write;
@@ -8,10 +10,12 @@ use std::path::PathBuf;
 
 /// A place to keep the identity state.
 pub trait IdentityStore {
-    /// The stored state, `None` when there is none. A store that cannot read
-    /// what it holds returns `None` and says why in `warnings`.
-    fn load(&mut self, warnings: &mut Vec<String>) -> Option<IdentityState>;
-    /// Stores the state; errors are returned, never swallowed.
+    /// The stored state: `Ok(None)` when there is none yet, `Err(why)` when
+    /// something is stored but cannot be read (the front then revokes
+    /// consent rather than assume it).
+    fn load(&mut self) -> Result<Option<IdentityState>, String>;
+    /// Stores the state; errors are returned, never swallowed. A state
+    /// that `load` could not read back is refused, not written.
     fn save(&mut self, state: &IdentityState) -> std::io::Result<()>;
 }
 
@@ -23,8 +27,8 @@ pub struct MemoryStore {
 }
 
 impl IdentityStore for MemoryStore {
-    fn load(&mut self, _warnings: &mut Vec<String>) -> Option<IdentityState> {
-        self.state.clone()
+    fn load(&mut self) -> Result<Option<IdentityState>, String> {
+        Ok(self.state.clone())
     }
 
     fn save(&mut self, state: &IdentityState) -> std::io::Result<()> {
@@ -39,10 +43,9 @@ impl IdentityStore for MemoryStore {
 /// use tickcascade_analytics::{FileStore, IdentityStore, IdentityState};
 /// let path = std::env::temp_dir().join(format!("tc-doc-identity-{}.json", std::process::id()));
 /// let mut store = FileStore::new(&path);
-/// let mut warnings = Vec::new();
-/// assert!(store.load(&mut warnings).is_none() && warnings.is_empty()); // missing: fresh
+/// assert_eq!(store.load(), Ok(None)); // missing: fresh
 /// store.save(&IdentityState { anonymous_id: "a".into(), ..Default::default() })?;
-/// assert_eq!(store.load(&mut warnings).unwrap().anonymous_id, "a");
+/// assert_eq!(store.load().unwrap().unwrap().anonymous_id, "a");
 /// # std::fs::remove_file(&path)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
@@ -59,32 +62,35 @@ impl FileStore {
 }
 
 impl IdentityStore for FileStore {
-    fn load(&mut self, warnings: &mut Vec<String>) -> Option<IdentityState> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-            Err(e) => {
-                warnings.push(format!(
-                    "{}: cannot read the identity file ({e}); starting fresh",
-                    self.path.display()
-                ));
-                return None;
+    fn load(&mut self) -> Result<Option<IdentityState>, String> {
+        let path = self.path.display();
+        let text = match std::fs::metadata(&self.path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("{path}: cannot read the identity file: {e}")),
+            Ok(m) if !m.is_file() => {
+                return Err(format!("{path}: the identity file is not a regular file"));
             }
+            Ok(m) if m.len() > MAX_FILE_BYTES => {
+                return Err(format!(
+                    "{path}: the identity file is larger than {MAX_FILE_BYTES} bytes"
+                ));
+            }
+            Ok(_) => std::fs::read_to_string(&self.path)
+                .map_err(|e| format!("{path}: cannot read the identity file: {e}"))?,
         };
-        match serde_json::from_str(&text) {
-            Ok(state) => Some(state),
-            Err(e) => {
-                warnings.push(format!(
-                    "{}: the identity file is corrupt ({e}); starting fresh",
-                    self.path.display()
-                ));
-                None
-            }
-        }
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| format!("{path}: the identity file is corrupt: {e}"))
     }
 
     fn save(&mut self, state: &IdentityState) -> std::io::Result<()> {
         let text = serde_json::to_string(state).map_err(std::io::Error::other)?;
+        if let Err(e) = serde_json::from_str::<IdentityState>(&text) {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("not saved: this identity could not be read back ({e})"),
+            ));
+        }
         let mut tmp_name = self
             .path
             .file_name()
@@ -92,7 +98,7 @@ impl IdentityStore for FileStore {
             .unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = self.path.with_file_name(tmp_name);
-        let result = std::fs::File::create(&tmp).and_then(|mut f| {
+        let result = create_private(&tmp).and_then(|mut f| {
             f.write_all(text.as_bytes())?;
             f.sync_all()
         });
@@ -104,4 +110,16 @@ impl IdentityStore for FileStore {
             }
         }
     }
+}
+
+/// The largest identity file read (a bigger one is refused, not loaded).
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Creates (truncating) a file only its owner can read.
+fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }

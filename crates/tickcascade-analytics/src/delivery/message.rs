@@ -277,7 +277,7 @@ impl EventMapper {
                 if !matches!(kind, "track" | "page" | "identify" | "alias") {
                     return None;
                 }
-                if data["consent"].get("collector").and_then(Value::as_bool) == Some(false) {
+                if !crate::identity::consent_granted(&data["consent"], "collector") {
                     return Some(Err("consent"));
                 }
                 let who = data["user_id"]
@@ -309,6 +309,37 @@ impl EventMapper {
                     },
                 };
                 Some(Ok(out))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_collector_consent_that_is_not_true_is_not_delivered() {
+        let mut log = tickcascade::EventLog::new();
+        for flag in [
+            json!(false),
+            json!(null),
+            json!("false"),
+            json!(0),
+            json!(true),
+        ] {
+            let data = json!({"type": "track", "name": "t", "properties": {}, "user_id": "u",
+                "anonymous_id": "a", "timestamp": 1.0, "consent": {"analytics": true, "collector": flag}});
+            let e = log
+                .add_event("analytics.track", &data, None)
+                .unwrap()
+                .clone();
+            let mut mapper = EventMapper::new("tok", "run", MappedEvents::Analytics);
+            let mapped = mapper.map(&e);
+            if flag == json!(true) {
+                assert!(matches!(mapped, Some(Ok(_))), "{flag}");
+            } else {
+                assert!(matches!(mapped, Some(Err("consent"))), "{flag}");
             }
         }
     }

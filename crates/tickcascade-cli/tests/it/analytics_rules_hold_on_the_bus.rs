@@ -284,7 +284,99 @@ fn a_memory_store_round_trips() {
         ..Default::default()
     };
     store.save(&state).unwrap();
-    assert_eq!(store.load(&mut Vec::new()), Some(state));
+    assert_eq!(store.load(), Ok(Some(state)));
+}
+
+#[test]
+fn an_unreadable_identity_file_keeps_consent_revoked_and_says_so() {
+    let dir = std::env::temp_dir().join(format!("tc-consent-closed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("identity.json");
+    let config = AnalyticsConfig::simulated(60.0);
+    for damage in [&b"{not json"[..], b"", &[0xff, 0xfe, 0x00][..]] {
+        std::fs::write(&path, damage).unwrap();
+        let mut b = EventBus::with_state(
+            EventLog::new(),
+            Analytics::new(
+                config.clone(),
+                IdSource::seeded(3),
+                Box::new(FileStore::new(&path)),
+            ),
+        );
+        assert_eq!(b.state().warnings().len(), 1, "{damage:?}");
+        assert!(b.state().warnings()[0].contains("consent revoked"));
+        assert!(!b.state().state().consents("analytics"));
+        analytics::track(&mut b, "after_damage", json!({})).unwrap();
+        assert!(
+            b.log().is_empty(),
+            "nothing is logged until consent is granted again"
+        );
+    }
+    // A directory where the file should be: unreadable too.
+    let _ = std::fs::remove_file(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    let front = Analytics::new(config, IdSource::seeded(3), Box::new(FileStore::new(&path)));
+    assert!(!front.state().consents("analytics"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn what_the_identity_file_cannot_hold_is_refused_so_a_revoked_consent_survives_a_restart() {
+    let dir = std::env::temp_dir().join(format!("tc-consent-deep-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("identity.json");
+    let _ = std::fs::remove_file(&path);
+    let config = AnalyticsConfig::simulated(60.0);
+    let front = || {
+        Analytics::new(
+            config.clone(),
+            IdSource::seeded(4),
+            Box::new(FileStore::new(&path)),
+        )
+    };
+    let mut b = EventBus::with_state(EventLog::new(), front());
+    analytics::identify(&mut b, "u-1", json!({"plan": "pro"})).unwrap();
+    let mut deep = json!(1);
+    for _ in 0..500 {
+        deep = json!([deep]);
+    }
+    analytics::identify(&mut b, "u-1", json!({"nested": deep})).unwrap();
+    assert_eq!(b.state().dropped().get("too_deep"), Some(&1));
+    analytics::set_consent(&mut b, consent("analytics", false)).unwrap();
+    let restarted = front();
+    assert!(
+        restarted.warnings().is_empty(),
+        "{:?}",
+        restarted.warnings()
+    );
+    assert_eq!(restarted.state().user_id.as_deref(), Some("u-1"));
+    assert!(!restarted.state().consents("analytics"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_consent_flag_that_is_not_true_revokes() {
+    for value in [
+        json!(null),
+        json!("false"),
+        json!(0),
+        json!("true"),
+        json!({}),
+    ] {
+        let mut b = bus(700.0);
+        let mut flags = Map::new();
+        flags.insert("analytics".into(), value.clone());
+        analytics::set_consent(&mut b, flags).unwrap();
+        let before = b.log().len();
+        analytics::track(&mut b, "t", json!({})).unwrap();
+        assert_eq!(b.log().len(), before, "{value} must not grant");
+    }
 }
 
 #[derive(Clone, Debug)]
