@@ -2,7 +2,11 @@
 // Debian's /usr/bin/chromium) and checks that the tree renders every event,
 // that collapsing hides children, that search filters, and that clicking
 // shows an event's data and jumps to a cross-tick cause. Run by .ci/run:
-//   node tests/browser/html_viewer.mjs SMALL.html GAME.html SCREENSHOT.png
+// A third page, exported from tests/fixtures/hostile/hostile_strings.jsonl,
+// carries `<!--`, `<script>`, `</script>`, NUL, control characters, a 20,000
+// character type and lone surrogates in its text: it must parse and render
+// like any other, with the text shown as text.
+//   node tests/browser/html_viewer.mjs SMALL.html GAME.html SCREENSHOT.png HOSTILE.html
 import { createRequire } from "node:module";
 import path from "node:path";
 import fs from "node:fs";
@@ -11,7 +15,7 @@ import os from "node:os";
 const require = createRequire(path.resolve(process.env.PLAYWRIGHT_DIR || ".", "package.json"));
 const { chromium } = require("playwright-core");
 
-const [small, game, shot] = process.argv.slice(2);
+const [small, game, shot, hostile] = process.argv.slice(2);
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tickcascade-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -71,6 +75,23 @@ await page.evaluate(() => window.scrollTo(0, 0));
 await page.locator(".type", { hasText: "combat.damage_dealt" }).first().click();
 await page.screenshot({ path: shot });
 check("screenshot saved", fs.existsSync(shot), shot);
+
+if (hostile) {
+  const bad = await context.newPage();
+  const errors = [];
+  bad.on("pageerror", (e) => errors.push(String(e)));
+  bad.on("dialog", (d) => { errors.push("a dialog opened: " + d.message()); d.dismiss(); });
+  await bad.goto("file://" + path.resolve(hostile));
+  check("hostile text raises no script error", errors.length === 0, errors.join("; "));
+  check("hostile text cannot retitle the page", !(await bad.title()).includes("pwned"), await bad.title());
+  await bad.evaluate(() => window.tickcascadeViewer.renderAll());
+  const n = await bad.locator(".ev").count();
+  check("every hostile event rendered", n === 7, `${n} of 7`);
+  const types = await bad.locator(".ev .type").allTextContents();
+  check("markup in a type is shown as text", types.includes("page.<!--<script>"), types.map((t) => t.slice(0, 40)).join(" | "));
+  check("no script from the data ran", (await bad.locator("script").count()) === 2, `${await bad.locator("script").count()} script elements`);
+  await bad.close();
+}
 
 await context.close();
 fs.rmSync(userDataDir, { recursive: true, force: true });

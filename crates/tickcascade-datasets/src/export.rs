@@ -8,8 +8,10 @@ use std::fmt;
 use std::io::{self, Write};
 use std::ops::{Bound, RangeBounds};
 use tickcascade::canonical::push_py_str;
-use tickcascade::replay::cascade_root;
 use tickcascade::{EventId, EventLog, EventQuery, pattern_matches};
+
+mod trace;
+pub use trace::{TRACE_TICK_US, TraceReport, write_trace};
 
 /// Which events to draw.
 #[derive(Clone, Debug, Default)]
@@ -141,6 +143,8 @@ fn short_data(data: &str, max: usize) -> String {
     s
 }
 
+/// Text for a DOT label: quotes and backslashes escaped, control
+/// characters (NUL included, which Graphviz rejects) shown as `\xNN`.
 fn dot_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -148,11 +152,23 @@ fn dot_escape(s: &str) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
-            '\r' => {}
+            c if c.is_control() => out.push_str(&format!("\\\\x{:02x}", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The most characters of a type or id shown in a DOT label: Graphviz
+/// rejects labels over 16,384 bytes.
+const DOT_FIELD_CHARS: usize = 200;
+
+/// `s` cut to `max` characters, with `…` when cut.
+fn cut(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_owned(),
+    }
 }
 
 /// Groups positions by tick, ticks ascending.
@@ -181,8 +197,8 @@ pub fn write_dot(log: &EventLog, selected: &[usize], out: &mut impl Write) -> io
             let e = &events[i];
             let label = format!(
                 "{}\n{}\n{}",
-                e.event_type(),
-                e.id(),
+                cut(e.event_type(), DOT_FIELD_CHARS),
+                cut(&e.id().to_string(), DOT_FIELD_CHARS),
                 short_data(e.data_json(), 40)
             );
             writeln!(out, "    e{i} [label=\"{}\"];", dot_escape(&label))?;
@@ -250,60 +266,6 @@ pub fn write_mermaid(
     Ok(())
 }
 
-/// Microseconds per tick on the trace's time axis.
-pub const TRACE_TICK_US: i64 = 1_000_000;
-
-/// Chrome trace-event JSON (Perfetto, chrome://tracing): one track per root
-/// cascade; tick t starts at t seconds and the k-th selected event of a
-/// tick is a 1 µs slice at k µs; flow arrows (`s`/`f`) join parent to child.
-pub fn write_trace(log: &EventLog, selected: &[usize], out: &mut impl Write) -> io::Result<()> {
-    let events = log.events();
-    let mut ts: HashMap<usize, i64> = HashMap::new();
-    let mut track: HashMap<usize, usize> = HashMap::new();
-    let mut tracks: Vec<(usize, String)> = Vec::new();
-    let mut track_of_root: HashMap<usize, usize> = HashMap::new();
-    for (tick, members) in by_tick(log, selected) {
-        for (k, i) in members.into_iter().enumerate() {
-            ts.insert(
-                i,
-                tick.saturating_mul(TRACE_TICK_US).saturating_add(k as i64),
-            );
-            let root = cascade_root(log, &events[i]);
-            let r = log.position_of_ref(root).unwrap_or(i);
-            let next = tracks.len() + 1;
-            let t = *track_of_root.entry(r).or_insert_with(|| {
-                tracks.push((next, format!("{} {}", root.event_type(), root.id())));
-                next
-            });
-            track.insert(i, t);
-        }
-    }
-    let mut items: Vec<serde_json::Value> = Vec::new();
-    items.push(serde_json::json!({"ph": "M", "name": "process_name", "pid": 1, "args": {"name": "tickcascade"}}));
-    for (t, name) in &tracks {
-        items.push(serde_json::json!({"ph": "M", "name": "thread_name", "pid": 1, "tid": t, "args": {"name": format!("cascade of {name}")}}));
-    }
-    for &i in selected {
-        let e = &events[i];
-        let data: serde_json::Value = e.data_as().unwrap_or(serde_json::Value::Null);
-        let cat = e.event_type().split('.').next().unwrap_or("");
-        items.push(serde_json::json!({
-            "name": e.event_type(), "cat": cat, "ph": "X", "ts": ts[&i], "dur": 1, "pid": 1, "tid": track[&i],
-            "args": {"id": e.id().to_string(), "parent_id": e.parent_id().map(|p| p.to_string()), "tick": e.tick(), "data": data},
-        }));
-    }
-    for (n, (p, c)) in edges(log, selected).into_iter().enumerate() {
-        items.push(serde_json::json!({"ph": "s", "id": n + 1, "name": "caused", "cat": "cause", "pid": 1, "tid": track[&p], "ts": ts[&p]}));
-        items.push(serde_json::json!({"ph": "f", "bp": "e", "id": n + 1, "name": "caused", "cat": "cause", "pid": 1, "tid": track[&c], "ts": ts[&c]}));
-    }
-    writeln!(out, "{{\"displayTimeUnit\": \"ms\", \"traceEvents\": [")?;
-    for (k, item) in items.iter().enumerate() {
-        let sep = if k + 1 < items.len() { "," } else { "" };
-        writeln!(out, "{item}{sep}")?;
-    }
-    writeln!(out, "]}}")
-}
-
 const HTML_HEAD: &str = include_str!("export/viewer_head.html");
 const HTML_TAIL: &str = include_str!("export/viewer_tail.html");
 
@@ -341,7 +303,11 @@ pub fn write_html(
         line.push(',');
         line.push_str(&serde_json::to_string(e.data_json()).unwrap_or_else(|_| "\"null\"".into()));
         line.push(']');
-        let line = line.replace("</", "<\\/");
+        // No text in the data can change how the page parses: `<`, `>` and
+        // `&` never appear raw inside the script element (`<!--` and
+        // `<script` would switch the browser into its script-data escape
+        // states and swallow the viewer's own script).
+        let line = script_safe(&line);
         if k > 0 {
             out.write_all(b",\n")?;
         }
@@ -349,6 +315,20 @@ pub fn write_html(
     }
     writeln!(out, "]</script>")?;
     out.write_all(HTML_TAIL.as_bytes())
+}
+
+/// JSON text with `<`, `>` and `&` as `\u` escapes (the same JSON value).
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn html_escape(s: &str) -> String {

@@ -90,8 +90,33 @@ pub struct SweepReport {
     pub failures: Vec<(u64, String)>,
 }
 
+/// Removes what a killed run left in `dir`: `log.jsonl.tmp-PID` files of
+/// processes that are gone (on Linux, `/proc/PID` tells; elsewhere every one
+/// but this process's) and the Parquet temporary.
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let ours = std::process::id().to_string();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let stale = match name.strip_prefix("log.jsonl.tmp-") {
+            Some(pid) if pid.bytes().all(|b| b.is_ascii_digit()) => {
+                pid != ours && !Path::new("/proc").join(pid).exists()
+            }
+            Some(_) => false,
+            None => name == ".part-0.parquet.tmp",
+        };
+        if stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 fn write_run(dir: &Path, log: &EventLog) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    remove_stale_temporaries(dir);
     // fsynced: `_SUCCESS` promises the files are whole, even after a power loss.
     log.save_to_file_with(
         dir.join("log.jsonl"),

@@ -1,5 +1,6 @@
 //! `export`: cascades as pictures (DOT, Mermaid, Chrome trace, HTML).
 
+use super::output::OutputFile;
 use super::query::parse_range;
 use super::{CliError, ReadArgs, input};
 use clap::{Args, ValueEnum};
@@ -65,12 +66,11 @@ fn parquet(args: &ExportArgs) -> Result<(), CliError> {
     let refs: Vec<&tickcascade::EventLog> = logs.iter().collect();
     let fail =
         |e: String| CliError::Output(std::io::Error::other(format!("{}: {e}", path.display())));
-    let file = std::fs::File::create(path).map_err(|e| fail(e.to_string()))?;
-    tickcascade_datasets::write_parquet(&refs, std::io::BufWriter::new(file))
+    let inputs: Vec<&std::path::Path> = args.logs.iter().map(PathBuf::as_path).collect();
+    let file = OutputFile::create(path, &inputs)?;
+    tickcascade_datasets::write_parquet(&refs, file)
         .map_err(|e| fail(e.to_string()))?
-        .flush()
-        .map_err(|e| fail(e.to_string()))?;
-    Ok(())
+        .commit()
 }
 
 pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliError> {
@@ -83,23 +83,35 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
         ));
     }
     let log_path = &args.logs[0];
+    // Refused before reading: the input must not be the output.
+    let mut file = match &args.output {
+        Some(path) => Some(OutputFile::create(path, &[log_path.as_path()])?),
+        None => None,
+    };
     let log = input::read(log_path, &args.read)?;
     let selection = Selection::default()
         .with_root(args.root.as_deref().map(EventId::from))
         .with_ticks(args.ticks)
         .with_types(args.types.clone());
     let chosen = select(&log, &selection).map_err(export_error)?;
-    let mut buffer: Vec<u8> = Vec::new();
-    let sink: &mut dyn Write = if args.output.is_some() {
-        &mut buffer
-    } else {
-        out
+    let sink: &mut dyn Write = match &mut file {
+        Some(f) => f,
+        None => out,
     };
     let mut sink = std::io::BufWriter::new(sink);
     match args.format {
         Format::Dot => write_dot(&log, &chosen, &mut sink)?,
         Format::Mermaid => write_mermaid(&log, &chosen, &mut sink).map_err(export_error)?,
-        Format::Trace => write_trace(&log, &chosen, &mut sink)?,
+        Format::Trace => {
+            let report = write_trace(&log, &chosen, &mut sink)?;
+            if report.data_as_text > 0 {
+                eprintln!(
+                    "tickcascade: note: {} events' data carried as JSON text (args.data_text), since a JSON reader would change it (integers beyond 2^53, NaN or Infinity, lone surrogates); first: {}",
+                    report.data_as_text,
+                    report.first_as_text.as_deref().unwrap_or("?")
+                );
+            }
+        }
         Format::Parquet => {}
         Format::Html => {
             let title = format!("{} — tickcascade", log_path.display());
@@ -108,13 +120,8 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
     }
     sink.flush()?;
     drop(sink);
-    if let Some(path) = &args.output {
-        std::fs::write(path, &buffer).map_err(|e| {
-            CliError::Output(std::io::Error::new(
-                e.kind(),
-                format!("{}: {e}", path.display()),
-            ))
-        })?;
+    match file {
+        Some(f) => f.commit(),
+        None => Ok(()),
     }
-    Ok(())
 }

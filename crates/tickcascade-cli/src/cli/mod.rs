@@ -9,6 +9,7 @@ mod demo;
 mod diff;
 mod export;
 mod input;
+mod output;
 mod query;
 mod stats;
 mod sweep;
@@ -80,6 +81,8 @@ pub(crate) enum CliError {
     /// Input that reads as a log but not as what the command needs (a
     /// replay's event that does not decode): the message names file and line.
     Invalid(String),
+    /// Arguments that cannot work together (exit 2, as clap's own).
+    Usage(String),
     /// Problems were found and already reported (validate).
     Reported,
     /// Writing the output failed.
@@ -102,7 +105,9 @@ impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CliError::Load(e) => write!(f, "{e}"),
-            CliError::NotFound(msg) | CliError::Invalid(msg) => f.write_str(msg),
+            CliError::NotFound(msg) | CliError::Invalid(msg) | CliError::Usage(msg) => {
+                f.write_str(msg)
+            }
             CliError::Reported => Ok(()),
             CliError::Output(e) => write!(f, "cannot write output: {e}"),
         }
@@ -147,6 +152,10 @@ where
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(CliError::Reported) => ExitCode::from(1),
+        Err(CliError::Usage(msg)) => {
+            eprintln!("tickcascade: {msg}");
+            ExitCode::from(2)
+        }
         Err(e) => {
             // Dropping `out` would try to flush into a failed stream again.
             std::mem::forget(out);
