@@ -84,11 +84,11 @@ impl OutputFile {
     /// Flushes, and renames the temporary file over the target.
     pub(crate) fn commit(mut self) -> Result<(), CliError> {
         self.out.flush().map_err(|e| failure(&self.target, e))?;
-        if let Some(tmp) = self.temporary.take() {
-            if let Err(e) = std::fs::rename(&tmp, &self.target) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(failure(&self.target, e));
-            }
+        if let Some(tmp) = self.temporary.take()
+            && let Err(e) = std::fs::rename(&tmp, &self.target)
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(failure(&self.target, e));
         }
         Ok(())
     }
