@@ -93,7 +93,8 @@ pub use journal::Journal;
 pub use json::ser::{DataError, DataErrorKind};
 pub use jsonl::{
     LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning, Loader,
-    SaveOptions, SyncPolicy, feed_reader, load_file, read_log, read_log_from, write_log,
+    MAX_LINE_BYTES, SaveOptions, SyncPolicy, feed_reader, load_file, read_log, read_log_from,
+    write_log,
 };
 pub use log::{Clock, EventLog};
 pub use query::{DataFilter, EventQuery};

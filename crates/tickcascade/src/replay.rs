@@ -383,7 +383,12 @@ fn same_event(a: &Event, b: &Event, ignore_time: bool) -> bool {
         && a.data_json() == b.data_json()
         && a.id() == b.id()
         && a.parent_id() == b.parent_id()
-        && (ignore_time || a.timestamp() == b.timestamp())
+        && (ignore_time || same_time(a.timestamp(), b.timestamp()))
+}
+
+/// Timestamps that are the same value, NaN included (a log equals itself).
+fn same_time(a: &crate::Timestamp, b: &crate::Timestamp) -> bool {
+    a == b || (a.as_f64().is_nan() && b.as_f64().is_nan())
 }
 
 fn by_tick(log: &EventLog) -> BTreeMap<i64, Vec<usize>> {

@@ -1,6 +1,6 @@
 //! `demo` and `replay`: run a seeded simulation; rebuild its state from a log.
 
-use super::{CliError, ReadArgs, input};
+use super::{CliError, ReadArgs, input, printable};
 use crate::demos::adventure::{Adventure, GameStart, GameState};
 use crate::demos::trading::{BotStart, Portfolio, Trading};
 use clap::{Args, ValueEnum};
@@ -277,12 +277,6 @@ fn print_state<P: Projection + Default + Serialize>(
         }
     }
     Ok(())
-}
-
-/// Text from a log made safe for a terminal line (control characters
-/// escaped).
-fn printable(text: &str) -> String {
-    text.escape_debug().to_string()
 }
 
 pub(crate) fn replay_cmd(args: &ReplayArgs, out: &mut impl Write) -> Result<(), CliError> {

@@ -1,6 +1,6 @@
 //! `diff`: the first tick where two logs differ, and the events that do.
 
-use super::{CliError, ReadArgs, input};
+use super::{CliError, ReadArgs, input, printable};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -28,14 +28,18 @@ fn side(
     e: Option<&Event>,
 ) -> Result<(), CliError> {
     match e {
-        None => writeln!(out, "{label} {}: no event here", path.display())?,
+        None => writeln!(
+            out,
+            "{label} {}: no event here",
+            printable(&path.display().to_string())
+        )?,
         Some(e) => {
             writeln!(
                 out,
                 "{label} {}: {} {} (tick {})",
-                path.display(),
-                e.event_type(),
-                e.id(),
+                printable(&path.display().to_string()),
+                printable(e.event_type()),
+                printable(&e.id().to_string()),
                 e.tick()
             )?;
             writeln!(out, "{}", e.to_json())?;
@@ -45,8 +49,8 @@ fn side(
                 writeln!(
                     out,
                     "caused by {} {} (tick {})",
-                    root.event_type(),
-                    root.id(),
+                    printable(root.event_type()),
+                    printable(&root.id().to_string()),
                     root.tick()
                 )?;
             }
@@ -57,6 +61,11 @@ fn side(
 }
 
 pub(crate) fn run(args: &DiffArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.a.as_os_str() == "-" && args.b.as_os_str() == "-" {
+        return Err(CliError::Usage(
+            "diff - -: standard input can be read only once; give at least one file".into(),
+        ));
+    }
     let a = input::read(&args.a, &args.read)?;
     let b = input::read(&args.b, &args.read)?;
     match first_difference(&a, &b, args.ignore_time) {

@@ -46,16 +46,16 @@ pub(crate) struct ExportArgs {
     read: ReadArgs,
 }
 
-fn export_error(e: ExportError) -> CliError {
+fn export_error(log: &std::path::Path, e: ExportError) -> CliError {
     match e {
         ExportError::Io(e) => CliError::Output(e),
-        other => CliError::NotFound(other.to_string()),
+        other => CliError::NotFound(format!("{}: {other}", log.display())),
     }
 }
 
 fn parquet(args: &ExportArgs) -> Result<(), CliError> {
     let Some(path) = &args.output else {
-        return Err(CliError::NotFound(
+        return Err(CliError::Usage(
             "--format parquet needs -o FILE (Parquet is binary)".into(),
         ));
     };
@@ -78,7 +78,7 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
         return parquet(args);
     }
     if args.logs.len() > 1 {
-        return Err(CliError::NotFound(
+        return Err(CliError::Usage(
             "only --format parquet takes more than one log".into(),
         ));
     }
@@ -93,7 +93,7 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
         .with_root(args.root.as_deref().map(EventId::from))
         .with_ticks(args.ticks)
         .with_types(args.types.clone());
-    let chosen = select(&log, &selection).map_err(export_error)?;
+    let chosen = select(&log, &selection).map_err(|e| export_error(log_path, e))?;
     let sink: &mut dyn Write = match &mut file {
         Some(f) => f,
         None => out,
@@ -101,7 +101,9 @@ pub(crate) fn run(args: &ExportArgs, out: &mut impl Write) -> Result<(), CliErro
     let mut sink = std::io::BufWriter::new(sink);
     match args.format {
         Format::Dot => write_dot(&log, &chosen, &mut sink)?,
-        Format::Mermaid => write_mermaid(&log, &chosen, &mut sink).map_err(export_error)?,
+        Format::Mermaid => {
+            write_mermaid(&log, &chosen, &mut sink).map_err(|e| export_error(log_path, e))?
+        }
         Format::Trace => {
             let report = write_trace(&log, &chosen, &mut sink)?;
             if report.data_as_text > 0 {

@@ -26,15 +26,8 @@ impl ReadArgs {
         LoadOptions::default()
             .with_mode(mode)
             .with_allow_nan(self.allow_nan)
+            .with_max_line_bytes(self.max_line_bytes)
             .with_threads(2)
-    }
-
-    pub(crate) fn lenient(&self) -> bool {
-        self.lenient
-    }
-
-    pub(crate) fn allow_nan(&self) -> bool {
-        self.allow_nan
     }
 }
 
@@ -47,6 +40,16 @@ pub(crate) struct Input {
 
 pub(crate) fn open(path: &Path) -> Result<Input, CliError> {
     if path.as_os_str() == "-" {
+        if super::is_closed(0) {
+            return Err(CliError::Load(LoadError {
+                source: "<stdin>".into(),
+                line: 0,
+                column: None,
+                kind: tickcascade::LoadErrorKind::Io(io::Error::other(
+                    "standard input is closed (not even an empty stream)",
+                )),
+            }));
+        }
         return Ok(Input {
             name: "<stdin>".into(),
             reader: Box::new(io::stdin().lock()),

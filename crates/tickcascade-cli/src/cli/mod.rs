@@ -69,6 +69,68 @@ pub(crate) struct ReadArgs {
     /// Accept NaN, Infinity and -Infinity (and keep them).
     #[arg(long)]
     allow_nan: bool,
+    /// The longest line read, in bytes (a longer one is an error naming it).
+    #[arg(long, value_name = "BYTES", default_value_t = tickcascade::MAX_LINE_BYTES, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    max_line_bytes: usize,
+}
+
+/// Text from a log made safe for a terminal: control characters (C0, DEL,
+/// C1: what could move the cursor, ring, or retitle the window) as `\xNN`,
+/// everything else as it is.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\x{:02x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// True when standard stream `fd` (0, 1, 2) was not open when the process
+/// started (EBADF). Rust's runtime then opens `/dev/null` in its place,
+/// read-write, so the stream would read as empty and swallow writes; a
+/// shell's `< /dev/null` or `> /dev/null` opens it read-only or write-only.
+/// Linux tells which through `/proc/self/fdinfo`; elsewhere streams are
+/// taken as open.
+pub(crate) fn is_closed(fd: u8) -> bool {
+    let Ok(target) = std::fs::read_link(format!("/proc/self/fd/{fd}")) else {
+        return false;
+    };
+    if target != std::path::Path::new("/dev/null") {
+        return false;
+    }
+    let Ok(info) = std::fs::read_to_string(format!("/proc/self/fdinfo/{fd}")) else {
+        return false;
+    };
+    info.lines()
+        .find_map(|l| l.strip_prefix("flags:"))
+        .and_then(|f| u32::from_str_radix(f.trim(), 8).ok())
+        .is_some_and(|flags| flags & 0o3 == 0o2)
+}
+
+/// Standard output, refusing to write when its descriptor is closed
+/// (instead of discarding everything with exit 0).
+struct StdoutSink<W: Write> {
+    closed: bool,
+    inner: W,
+}
+
+impl<W: Write> Write for StdoutSink<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.closed && !buf.is_empty() {
+            return Err(io::Error::other("standard output is closed"));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A failure the CLI reports; each maps to an exit code.
@@ -133,7 +195,11 @@ where
         }
     };
     let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let sink = StdoutSink {
+        closed: is_closed(1),
+        inner: stdout.lock(),
+    };
+    let mut out = io::BufWriter::with_capacity(64 * 1024, sink);
     let result = match cli.command {
         Command::Cascade(a) => view::cascade(&a, &mut out),
         Command::Show(a) => view::show(&a, &mut out),

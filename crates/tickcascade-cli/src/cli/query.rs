@@ -1,7 +1,7 @@
 //! `query`: select events; repeats of one flag are OR, different flags AND;
 //! output in log order.
 
-use super::{CliError, ReadArgs, input};
+use super::{CliError, ReadArgs, input, printable};
 use clap::{Args, ValueEnum};
 use std::collections::HashSet;
 use std::io::Write;
@@ -128,18 +128,22 @@ pub(crate) fn run(args: &QueryArgs, out: &mut impl Write) -> Result<(), CliError
         }
         Format::Ids => {
             for e in selected {
-                writeln!(out, "{}", e.id())?;
+                writeln!(out, "{}", printable(&e.id().to_string()))?;
             }
         }
         Format::Table => {
             let rows: Vec<[String; 4]> = selected
                 .map(|e| {
+                    // Control characters in the log's text are escaped: a
+                    // table is for a terminal.
                     [
                         e.tick().to_string(),
-                        e.id().to_string(),
-                        e.event_type().to_owned(),
-                        e.parent_id()
-                            .map_or_else(|| "-".to_owned(), |p| p.to_string()),
+                        printable(&e.id().to_string()).into_owned(),
+                        printable(e.event_type()).into_owned(),
+                        e.parent_id().map_or_else(
+                            || "-".to_owned(),
+                            |p| printable(&p.to_string()).into_owned(),
+                        ),
                     ]
                 })
                 .collect();

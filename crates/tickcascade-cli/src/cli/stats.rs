@@ -1,6 +1,6 @@
 //! `stats`: what a log holds, at a glance or as one JSON object.
 
-use super::{CliError, ReadArgs, input};
+use super::{CliError, ReadArgs, input, printable};
 use clap::Args;
 use serde_json::json;
 use std::io::Write;
@@ -44,8 +44,15 @@ pub(crate) fn run(args: &StatsArgs, out: &mut impl Write) -> Result<(), CliError
     writeln!(out, "roots      {roots}")?;
     writeln!(out, "max depth  {max_depth}")?;
     writeln!(out, "by type")?;
-    let width = by_type.keys().map(|k| k.chars().count()).max().unwrap_or(0);
-    for (ty, n) in &by_type {
+    // Types as a terminal can show them: control characters escaped.
+    let shown: Vec<(std::borrow::Cow<'_, str>, _)> =
+        by_type.iter().map(|(ty, n)| (printable(ty), n)).collect();
+    let width = shown
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (ty, n) in &shown {
         writeln!(out, "  {ty:<width$}  {n}")?;
     }
     Ok(())

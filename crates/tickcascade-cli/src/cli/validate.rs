@@ -21,7 +21,7 @@ pub(crate) struct ValidateArgs {
 pub(crate) fn run(args: &ValidateArgs, out: &mut impl Write) -> Result<(), CliError> {
     let input = input::open(&args.log)?;
     let name = input.name.clone();
-    let mut loader = Loader::validating(&name, args.read.allow_nan(), args.read.lenient());
+    let mut loader = Loader::validating(&name, &args.read.options());
     input::feed(&mut loader, input)?;
     let events = loader.len();
     let (_, report, problems) = loader.finish();

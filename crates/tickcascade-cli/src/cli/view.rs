@@ -16,6 +16,10 @@ pub(crate) struct CascadeArgs {
     /// Print only the cascade of this event (Eventure's print_single_cascade).
     #[arg(long, value_name = "ID")]
     root: Option<String>,
+    /// Show control characters from the log's text as \xNN (line breaks
+    /// stay): Eventure prints them raw, and so does this viewer by default.
+    #[arg(long)]
+    escape_control: bool,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -29,6 +33,9 @@ pub(crate) struct ShowArgs {
     /// Leave out event data.
     #[arg(long)]
     no_data: bool,
+    /// Show control characters from the log's text as \xNN (line breaks stay).
+    #[arg(long)]
+    escape_control: bool,
     #[command(flatten)]
     read: ReadArgs,
 }
@@ -39,17 +46,24 @@ fn unknown(log: &std::path::Path, id: &str) -> CliError {
 
 pub(crate) fn cascade(args: &CascadeArgs, out: &mut impl Write) -> Result<(), CliError> {
     let log = input::read(&args.log, &args.read)?;
+    let mut escaped = ControlEscaper::new(&mut *out);
+    let out: &mut dyn Write = if args.escape_control {
+        &mut escaped
+    } else {
+        out
+    };
     let q = EventQuery::new(&log);
     let options = ViewOptions::default().with_show_data(!args.no_data);
     match &args.root {
-        None => q.print_event_cascade(out, &options)?,
+        None => q.print_event_cascade(&mut *out, &options)?,
         Some(id) => {
             let root = log
                 .event_by_id(&EventId::from(id.as_str()))
                 .ok_or_else(|| unknown(&args.log, id))?;
-            q.print_single_cascade(out, root, &options)?;
+            q.print_single_cascade(&mut *out, root, &options)?;
         }
     }
+    out.flush()?;
     Ok(())
 }
 
@@ -59,6 +73,61 @@ pub(crate) fn show(args: &ShowArgs, out: &mut impl Write) -> Result<(), CliError
         .event_by_id(&EventId::from(args.id.as_str()))
         .ok_or_else(|| unknown(&args.log, &args.id))?;
     let options = ViewOptions::default().with_show_data(!args.no_data);
-    EventQuery::new(&log).print_event_details(out, event, &options)?;
+    if args.escape_control {
+        let mut escaped = ControlEscaper::new(&mut *out);
+        EventQuery::new(&log).print_event_details(&mut escaped, event, &options)?;
+        escaped.flush()?;
+    } else {
+        EventQuery::new(&log).print_event_details(out, event, &options)?;
+    }
     Ok(())
+}
+
+/// A writer that shows control characters (C0 but the line feed, DEL, and
+/// C1, which UTF-8 spells `C2 80`..`C2 9F`) as `\xNN`, passing the rest
+/// through byte for byte.
+struct ControlEscaper<W: Write> {
+    inner: W,
+    /// A `C2` byte at the end of the last write: a C1 character may follow.
+    pending_c2: bool,
+}
+
+impl<W: Write> ControlEscaper<W> {
+    fn new(inner: W) -> Self {
+        ControlEscaper {
+            inner,
+            pending_c2: false,
+        }
+    }
+}
+
+impl<W: Write> Write for ControlEscaper<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len() + 16);
+        for &b in buf {
+            if self.pending_c2 {
+                self.pending_c2 = false;
+                if (0x80..=0x9f).contains(&b) {
+                    out.extend_from_slice(format!("\\x{b:02x}").as_bytes());
+                    continue;
+                }
+                out.push(0xc2);
+            }
+            match b {
+                b'\n' => out.push(b),
+                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+                0xc2 => self.pending_c2 = true,
+                _ => out.push(b),
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.pending_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
 }

@@ -162,9 +162,11 @@ fn strict_problems_fail_strict_reads_and_validate_lists_them_all() {
         .collect();
     assert_eq!(
         kinds,
+        // Line 3 has two problems: both are reported.
         [
             "duplicate_id",
             "tick_backwards",
+            "unknown_parent",
             "id_tick_mismatch",
             "syntax"
         ]
@@ -344,4 +346,209 @@ fn a_replay_tick_past_the_end_is_a_warning() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("warning") && err.contains("500"), "{err}");
+}
+
+#[test]
+fn an_endless_binary_input_stops_at_once_with_bounded_memory() {
+    // /dev/zero never ends: the NUL bytes must stop the read, not fill memory.
+    for sub in ["stats", "validate"] {
+        let out = run(&[sub, "/dev/zero"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{sub}: {err}");
+        assert!(err.contains("/dev/zero:1:") && err.contains("NUL"), "{err}");
+    }
+}
+
+#[test]
+fn a_line_over_the_limit_names_the_line_and_the_flag() {
+    let long = format!(
+        "{GOOD}\n{{\"tick\": 0, \"timestamp\": 1, \"type\": \"{}\", \"data\": {{}}}}\n",
+        "x".repeat(5000)
+    );
+    let path = temp_file("long-line.jsonl", long.as_bytes());
+    let out = run(&["stats", path.to_str().unwrap(), "--max-line-bytes", "1000"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(":2:") && err.contains("--max-line-bytes"),
+        "{err}"
+    );
+    assert!(run(&["stats", path.to_str().unwrap()]).status.success());
+}
+
+#[test]
+fn compressed_input_is_named_as_such() {
+    fails_on(
+        "log.jsonl.gz",
+        &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, b'\n', 1, 2],
+        1,
+        &["gzip"],
+    );
+    fails_on(
+        "log.jsonl.zst",
+        &[0x28, 0xb5, 0x2f, 0xfd, 0, 0x58, b'\n'],
+        1,
+        &["zstd"],
+    );
+}
+
+#[test]
+fn lenient_reading_does_not_take_a_binary_file_for_a_torn_line() {
+    let path = temp_file(
+        "binary-no-newline.bin",
+        &[0xff, 0xfe, 0x01, 0x9c, 0x88, 0x41, 0xc3],
+    );
+    let out = run(&["validate", "--lenient", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("no problems"));
+    let out = run(&["stats", "--lenient", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    // A real torn line (the start of a JSON object) is still dropped.
+    let torn = temp_file(
+        "torn.jsonl",
+        format!("{GOOD}\n{{\"tick\": 0, \"time").as_bytes(),
+    );
+    assert!(
+        run(&["stats", "--lenient", torn.to_str().unwrap()])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn validate_reports_every_problem_of_every_line_once() {
+    let lines = [
+        r#"{"tick": 1, "timestamp": 1.0, "type": "a", "data": {}, "event_id": "1-A-1", "parent_id": null}"#,
+        r#"{"tick": 0, "timestamp": 1.0, "type": "a", "data": {}, "event_id": "1-A-1", "parent_id": "9-Z-9"}"#,
+        r#"{"tick": 0, "timestamp": 1.0, "type": "b", "data": {}, "event_id": "0-B-1", "parent_id": "1-A-1"}"#,
+        r#"{"tick": 0, "timestamp": 1.0, "type": "b", "data": {}, "event_id": "0-B-1", "parent_id": null}"#,
+    ];
+    let path = temp_file(
+        "many-problems.jsonl",
+        format!("{}\n", lines.join("\n")).as_bytes(),
+    );
+    let out = run(&["validate", path.to_str().unwrap()]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    let problems: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(".jsonl:") && !l.contains("events read"))
+        .collect();
+    assert_eq!(problems.len(), 5, "{text}");
+    for want in [
+        "duplicate event id \"1-A-1\"",
+        "tick 0 is lower",
+        "\"9-Z-9\"",
+        "does not start with its tick",
+        ":4: duplicate event id \"0-B-1\"",
+    ] {
+        assert!(problems.iter().any(|p| p.contains(want)), "{want}: {text}");
+    }
+    // Line 3's parent is line 1's id: no false "unknown parent" after line 2.
+    assert!(!problems.iter().any(|p| p.contains(":3:")), "{text}");
+}
+
+#[test]
+fn diff_compares_a_log_with_itself_and_refuses_stdin_twice() {
+    let nan = temp_file(
+        "nan.jsonl",
+        b"{\"tick\": 0, \"timestamp\": NaN, \"type\": \"a\", \"data\": {}}\n",
+    );
+    let p = nan.to_str().unwrap();
+    let out = run(&["diff", p, p, "--allow-nan"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["diff", "-", "-"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only once"));
+}
+
+#[test]
+fn repeated_keys_keep_the_last_value_and_a_plus_sign_is_a_syntax_error() {
+    let path = temp_file(
+        "repeated.jsonl",
+        b"{\"tick\": \"x\", \"timestamp\": 1.0, \"type\": \"a\", \"data\": {}, \"tick\": 3}\n",
+    );
+    let out = run(&["query", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("{\"tick\": 3,"));
+    // The last value decides the other way too.
+    fails_on(
+        "repeated-bad.jsonl",
+        b"{\"tick\": 3, \"timestamp\": 1.0, \"type\": \"a\", \"data\": {}, \"tick\": \"x\"}\n",
+        1,
+        &["\"tick\" must be"],
+    );
+    fails_on(
+        "plus.jsonl",
+        b"{\"tick\": +1, \"timestamp\": 1.0, \"type\": \"a\", \"data\": {}}\n",
+        1,
+        &["expected a JSON value"],
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn closed_standard_streams_are_errors_and_empty_ones_are_not() {
+    let bin = env!("CARGO_BIN_EXE_tickcascade");
+    let good = temp_file("streams.jsonl", format!("{GOOD}\n").as_bytes());
+    let sh = |script: &str| {
+        Command::new("sh")
+            .args(["-c", script, "sh", bin, good.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = sh(r#""$1" stats - <&-"#);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard input is closed"));
+    let out = sh(r#""$1" cascade "$2" >&-"#);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard output is closed"));
+    assert!(sh(r#""$1" stats - < /dev/null"#).status.success());
+    assert!(sh(r#""$1" cascade "$2" > /dev/null"#).status.success());
+    let out = sh(r#""$1" cascade "$2" | head -c 1 > /dev/null; echo "${PIPESTATUS:-0}""#);
+    assert!(out.status.success());
+}
+
+#[test]
+fn control_characters_from_the_log_never_reach_the_terminal_raw() {
+    let hostile = "{\"tick\": 0, \"timestamp\": 1.0, \"type\": \"evil\\u001b]0;pwned\\u0007\\u009b\", \"data\": {}, \"event_id\": \"0-\\u001bX-1\", \"parent_id\": null}\n";
+    let path = temp_file("control.jsonl", hostile.as_bytes());
+    let p = path.to_str().unwrap();
+    for args in [
+        vec!["stats", p],
+        vec!["query", p, "--format", "table"],
+        vec!["query", p, "--format", "ids"],
+        vec!["cascade", p, "--escape-control"],
+        vec!["show", p, "0-\u{1b}X-1", "--escape-control"],
+    ] {
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{args:?}: {text:?}"
+        );
+        assert!(text.contains("\\x1b"), "{args:?}: {text:?}");
+    }
+    // Without the option, the viewers print as Python would (raw).
+    let out = run(&["cascade", p]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
 }

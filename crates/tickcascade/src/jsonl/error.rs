@@ -62,6 +62,14 @@ pub enum LoadErrorKind {
     InvalidUtf8,
     /// The input holds NUL bytes: not a text file.
     Binary,
+    /// The input starts with a compressed file's magic bytes (`gzip`,
+    /// `zstd`): not a plain JSONL log.
+    Compressed(&'static str),
+    /// A line longer than the load's `max_line_bytes`.
+    LineTooLong {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The file starts with a byte order mark (Eventure rejects it too).
     ByteOrderMark,
     /// The line is not a JSON object Eventure could read.
@@ -125,6 +133,14 @@ impl fmt::Display for LoadErrorKind {
             Self::Binary => {
                 f.write_str("holds a NUL byte: this looks like a binary file, not a JSONL log")
             }
+            Self::Compressed(format) => write!(
+                f,
+                "this is a {format}-compressed file, not a JSONL log: decompress it first"
+            ),
+            Self::LineTooLong { limit } => write!(
+                f,
+                "the line is longer than {limit} bytes (raise the limit with --max-line-bytes, or LoadOptions::with_max_line_bytes)"
+            ),
             Self::ByteOrderMark => f.write_str(
                 "starts with a UTF-8 byte order mark, which JSON Lines do not allow (remove it)",
             ),
@@ -161,6 +177,8 @@ impl LoadErrorKind {
             Self::Io(_) => "io",
             Self::InvalidUtf8 => "invalid_utf8",
             Self::Binary => "binary",
+            Self::Compressed(_) => "compressed",
+            Self::LineTooLong { .. } => "line_too_long",
             Self::ByteOrderMark => "byte_order_mark",
             Self::Syntax(_) => "syntax",
             Self::NonFinite(_) => "non_finite",

@@ -29,14 +29,17 @@ impl From<ScanError> for LineError {
     }
 }
 
-pub(super) fn describe_value(s: &Scanner<'_>) -> &'static str {
-    match s.peek() {
-        Some(b'"') => "a string",
-        Some(b'{') => "an object",
-        Some(b'[') => "an array",
-        Some(b't' | b'f') => "a boolean",
-        Some(b'n') => "null",
-        _ => "a number",
+/// The kind of JSON value starting at the scanner, `None` when no JSON
+/// value starts there (`+1`, `'x'`): a syntax error, not a wrong type.
+pub(super) fn describe_value(s: &Scanner<'_>) -> Option<&'static str> {
+    match s.peek()? {
+        b'"' => Some("a string"),
+        b'{' => Some("an object"),
+        b'[' => Some("an array"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        b'-' | b'0'..=b'9' | b'N' | b'I' => Some("a number"),
+        _ => None,
     }
 }
 
@@ -72,14 +75,19 @@ pub(super) struct Fields<'a> {
 
 impl<'a> LineParser<'a, '_> {
     pub(super) fn wrong(&self, field: &'static str, expected: &'static str) -> LineError {
-        LineError {
-            offset: Some(self.scanner.offset()),
-            kind: LoadErrorKind::WrongType {
+        let offset = Some(self.scanner.offset());
+        let kind = match describe_value(&self.scanner) {
+            Some(found) => LoadErrorKind::WrongType {
                 field,
                 expected,
-                found: describe_value(&self.scanner).to_owned(),
+                found: found.to_owned(),
             },
-        }
+            None => LoadErrorKind::Syntax(match self.scanner.peek() {
+                Some(c) => format!("expected a JSON value, found {:?}", char::from(c)),
+                None => "expected a JSON value, found the end of the line".to_owned(),
+            }),
+        };
+        LineError { offset, kind }
     }
 
     pub(super) fn id_or_null(&mut self, field: &'static str) -> Result<Option<EventId>, LineError> {
@@ -197,6 +205,7 @@ impl<'a> LineParser<'a, '_> {
             .expect(b'{', "'{' (each line must be one JSON object)")?;
         self.scanner.skip_ws();
         let mut first = true;
+        let mut pending: Vec<(String, LineError)> = Vec::new();
         loop {
             self.scanner.skip_ws();
             if self.scanner.peek() == Some(b'}') && first {
@@ -206,7 +215,45 @@ impl<'a> LineParser<'a, '_> {
             let key = self.scanner.string()?;
             self.scanner.expect(b':', "':' after an object key")?;
             self.scanner.skip_ws();
-            match &*key {
+            let value_at = self.scanner.offset();
+            let member = self.member(&key, &mut f);
+            // Python keeps the last value of a repeated key: a value of the
+            // wrong type counts only if no later value replaces it.
+            match member {
+                Ok(()) => pending.retain(|(k, _)| *k != *key),
+                Err(e) if matches!(e.kind, LoadErrorKind::WrongType { .. }) => {
+                    self.scanner.seek(value_at);
+                    self.scratch.clear();
+                    self.scanner.value_into(self.scratch)?;
+                    pending.retain(|(k, _)| *k != *key);
+                    pending.push((key.to_string(), e));
+                }
+                Err(e) => return Err(e),
+            }
+            self.scanner.skip_ws();
+            match self.scanner.peek() {
+                Some(b',') => {
+                    self.scanner.expect(b',', "','")?;
+                }
+                Some(b'}') => break,
+                _ => {
+                    self.scanner
+                        .expect(b'}', "',' or '}' after an object member")?;
+                }
+            }
+        }
+        self.scanner.expect(b'}', "'}'")?;
+        self.scanner.finish()?;
+        if let Some((_, e)) = pending.into_iter().next() {
+            return Err(e);
+        }
+        Ok(f)
+    }
+
+    /// One top-level member's value, into `f`.
+    fn member(&mut self, key: &str, f: &mut Fields<'a>) -> Result<(), LineError> {
+        {
+            match key {
                 "tick" => {
                     let at = self.scanner.offset();
                     if !matches!(self.scanner.peek(), Some(b'-' | b'0'..=b'9')) {
@@ -265,21 +312,8 @@ impl<'a> LineParser<'a, '_> {
                     self.scanner.value_into(self.scratch)?;
                 }
             }
-            self.scanner.skip_ws();
-            match self.scanner.peek() {
-                Some(b',') => {
-                    self.scanner.expect(b',', "','")?;
-                }
-                Some(b'}') => break,
-                _ => {
-                    self.scanner
-                        .expect(b'}', "',' or '}' after an object member")?;
-                }
-            }
         }
-        self.scanner.expect(b'}', "'}'")?;
-        self.scanner.finish()?;
-        Ok(f)
+        Ok(())
     }
 }
 

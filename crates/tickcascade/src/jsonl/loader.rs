@@ -102,16 +102,57 @@ impl Loader {
     }
 
     /// Validation: strict checks, every problem recorded instead of
-    /// stopping at the first; a torn last line is tolerated only if asked.
-    pub fn validating(source: &str, allow_nan: bool, tolerate_torn: bool) -> Loader {
-        let options = LoadOptions::default()
-            .with_mode(LoadMode::Strict)
-            .with_allow_nan(allow_nan);
+    /// stopping at the first. `options` give NaN, the line limit, and
+    /// whether a torn last line is tolerated (`LoadMode::Lenient`).
+    pub fn validating(source: &str, options: &LoadOptions) -> Loader {
+        let tolerate_torn = options.mode == LoadMode::Lenient;
+        let strict = options.with_mode(LoadMode::Strict);
         Loader {
             problems: Some(Vec::new()),
             tolerate_torn,
-            ..Loader::new(source, &options)
+            ..Loader::new(source, &strict)
         }
+    }
+
+    /// An error about the line being read (`line_no + 1`), before it is
+    /// complete: too long, or binary. Counted as that line, always an error
+    /// (never a torn line, never skipped when validating).
+    fn refuse_unfinished(&mut self, kind: LoadErrorKind) -> Result<(), LoadError> {
+        self.line_no += 1;
+        self.stopped = true;
+        Err(self.error("", None, kind))
+    }
+
+    /// Refuses input that starts with a compressed file's magic bytes.
+    pub(crate) fn check_start(&mut self, head: &[u8]) -> Result<(), LoadError> {
+        let format = if head.starts_with(&[0x1f, 0x8b]) {
+            "gzip"
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            "zstd"
+        } else {
+            return Ok(());
+        };
+        self.refuse_unfinished(LoadErrorKind::Compressed(format))
+    }
+
+    /// Refuses input holding a NUL byte `lines_before` lines after the
+    /// last line read: binary, found as it is read.
+    pub(crate) fn refuse_binary(&mut self, lines_before: usize) -> Result<(), LoadError> {
+        if self.stopped {
+            return Ok(());
+        }
+        self.line_no += lines_before;
+        self.refuse_unfinished(LoadErrorKind::Binary)
+    }
+
+    /// Refuses an unfinished line already longer than the limit.
+    pub(crate) fn check_unfinished(&mut self, tail_len: usize) -> Result<(), LoadError> {
+        if self.stopped || tail_len <= self.options.max_line_bytes {
+            return Ok(());
+        }
+        self.refuse_unfinished(LoadErrorKind::LineTooLong {
+            limit: self.options.max_line_bytes,
+        })
     }
 
     /// Events read so far.
@@ -157,6 +198,11 @@ impl Loader {
     pub fn line(&mut self, raw: &[u8], terminated: bool) -> Result<(), LoadError> {
         if self.stopped {
             return Ok(());
+        }
+        if raw.len() > self.options.max_line_bytes {
+            return self.refuse_unfinished(LoadErrorKind::LineTooLong {
+                limit: self.options.max_line_bytes,
+            });
         }
         let parsed = parse_line(raw, self.options.allow_nan, &mut self.buffers);
         let data = std::mem::take(&mut self.buffers.data);
@@ -212,7 +258,12 @@ impl Loader {
         terminated: bool,
     ) -> Result<(), LoadError> {
         self.line_no += 1;
-        let torn_ok = self.tolerate_torn && !terminated;
+        // A torn write is the start of a JSON line: `{` first. Anything else
+        // without a final newline (a binary file, text) is an error.
+        let torn_ok = self.tolerate_torn
+            && !terminated
+            && raw.trim_ascii_start().first() == Some(&b'{')
+            && memchr::memchr(0, raw).is_none();
         if self.line_no == 1 && raw.starts_with(b"\xef\xbb\xbf") {
             let e = self.error("", None, LoadErrorKind::ByteOrderMark);
             return self.fail_and_skip(e);
@@ -225,7 +276,11 @@ impl Loader {
                 return Ok(());
             }
             Parsed::BadUtf8 { valid_up_to } => {
-                if torn_ok {
+                // Only a multi-byte character cut at the very end is torn.
+                let cut_at_end = std::str::from_utf8(raw)
+                    .err()
+                    .is_some_and(|e| e.error_len().is_none());
+                if torn_ok && cut_at_end {
                     self.torn("not valid UTF-8");
                     return Ok(());
                 }
@@ -267,11 +322,11 @@ impl Loader {
             id,
             parent: p.parent,
         };
-        if let Some(state) = &mut self.strict
-            && let Err(kind) = state.check(&event, self.line_no)
-        {
-            let err = self.error(line_text(), None, kind);
-            self.fail(err)?;
+        if let Some(state) = &mut self.strict {
+            for kind in state.check(&event, self.line_no) {
+                let err = self.error(line_text(), None, kind);
+                self.fail(err)?;
+            }
         }
         self.max_tick = self.max_tick.max(p.tick);
         self.log.push_typed(event, type_index, p.data_keys);
@@ -355,6 +410,8 @@ pub fn feed_reader(
             start = at + skip;
         }
         loader.lines(data, &spans)?;
+        // Memory stays bounded: the unfinished line may not outgrow the limit.
+        loader.check_unfinished(len - start)?;
         if eof {
             if start < len {
                 loader.line(&data[start..], false)?;
@@ -374,6 +431,15 @@ pub fn feed_reader(
                 Err(e) => return Err(loader.read_error(e)),
             }
         };
+        let fresh = &buf[len..len + n];
+        if total == 0 {
+            loader.check_start(fresh)?;
+        }
+        // Binary input stops here, not after it was buffered as one line.
+        if let Some(at) = memchr::memchr(0, fresh) {
+            let lines_before = memchr::memchr_iter(b'\n', &buf[..len + at]).count();
+            loader.refuse_binary(lines_before)?;
+        }
         len += n;
         total += n as u64;
         progress(total);

@@ -26,7 +26,7 @@ mod strict;
 pub use error::{LoadError, LoadErrorKind, LoadReport, LoadWarning};
 pub use live_writer::{LiveWriter, SyncPolicy};
 pub use loader::{Loader, feed_reader, load_file, read_log, read_log_from};
-pub use options::{LoadMode, LoadOptions};
+pub use options::{LoadMode, LoadOptions, MAX_LINE_BYTES};
 pub use save::{SaveOptions, write_log};
 
 #[cfg(test)]

@@ -37,7 +37,15 @@ pub struct LoadOptions {
     /// thread that has ended when the load returns; the log, the report and
     /// the first error are the same whatever the count.
     pub threads: usize,
+    /// The longest line read, in bytes (default [`MAX_LINE_BYTES`], 256
+    /// MiB). A longer line is an error that names it, so memory stays
+    /// bounded on hostile input (`/dev/zero`, a file without newlines).
+    /// Eventure has no such limit: a deliberate difference.
+    pub max_line_bytes: usize,
 }
+
+/// The default longest line: 256 MiB.
+pub const MAX_LINE_BYTES: usize = 256 << 20;
 
 impl Default for LoadOptions {
     fn default() -> Self {
@@ -45,6 +53,7 @@ impl Default for LoadOptions {
             mode: LoadMode::Default,
             allow_nan: false,
             threads: 1,
+            max_line_bytes: MAX_LINE_BYTES,
         }
     }
 }
@@ -63,5 +72,13 @@ impl LoadOptions {
     /// Sets how many threads the load may use (0 and 1: the caller's only).
     pub fn with_threads(self, threads: usize) -> Self {
         LoadOptions { threads, ..self }
+    }
+
+    /// Sets the longest line read, in bytes (at least 1).
+    pub fn with_max_line_bytes(self, max_line_bytes: usize) -> Self {
+        LoadOptions {
+            max_line_bytes: max_line_bytes.max(1),
+            ..self
+        }
     }
 }

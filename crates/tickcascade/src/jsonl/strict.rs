@@ -14,15 +14,20 @@ pub(super) struct StrictState {
 }
 
 impl StrictState {
-    pub(super) fn check(&mut self, e: &Event, line: usize) -> Result<(), LoadErrorKind> {
+    /// Every strict problem of the event on `line`, in a fixed order
+    /// (duplicate id, tick backwards, unknown parent, id/tick mismatch).
+    /// The line is recorded whatever it holds (its id, if new, and its
+    /// tick), so a problem on one line never makes the next look wrong.
+    pub(super) fn check(&mut self, e: &Event, line: usize) -> Vec<LoadErrorKind> {
+        let mut problems = Vec::new();
         if let Some(&first_line) = self.line_of_id.get(e.id()) {
-            return Err(LoadErrorKind::DuplicateId {
+            problems.push(LoadErrorKind::DuplicateId {
                 id: e.id().to_string(),
                 first_line,
             });
         }
         if let Some(previous) = self.previous_tick.filter(|&p| e.tick() < p) {
-            return Err(LoadErrorKind::TickBackwards {
+            problems.push(LoadErrorKind::TickBackwards {
                 tick: e.tick(),
                 previous,
             });
@@ -30,18 +35,18 @@ impl StrictState {
         if let Some(p) = e.parent_id()
             && !self.line_of_id.contains_key(p)
         {
-            return Err(LoadErrorKind::UnknownParent(p.to_string()));
+            problems.push(LoadErrorKind::UnknownParent(p.to_string()));
         }
         if let Some((tick, _, _)) = e.id().parts()
             && tick != e.tick()
         {
-            return Err(LoadErrorKind::IdTickMismatch {
+            problems.push(LoadErrorKind::IdTickMismatch {
                 id: e.id().to_string(),
                 tick: e.tick(),
             });
         }
-        self.line_of_id.insert(e.id().clone(), line);
+        self.line_of_id.entry(e.id().clone()).or_insert(line);
         self.previous_tick = Some(e.tick());
-        Ok(())
+        problems
     }
 }

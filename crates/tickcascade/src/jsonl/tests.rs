@@ -92,11 +92,11 @@ fn errors_found_on_the_second_thread_name_the_same_line() {
     assert!(one.to_string().starts_with("t.jsonl:4322:"), "{one}");
     // Validation reads on and lists every problem, in line order.
     let text = many_lines(&[(100, "{"), (3500, "[]"), (5999, "{\"tick\": 1}")]);
-    let mut loader = Loader::validating("t.jsonl", false, false);
+    let mut loader = Loader::validating("t.jsonl", &LoadOptions::default());
     feed_reader(&mut loader, text.as_bytes(), |_| {}).unwrap();
     let (_, _, problems) = loader.finish();
     let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
-    let mut sequential = Loader::validating("t.jsonl", false, false);
+    let mut sequential = Loader::validating("t.jsonl", &LoadOptions::default());
     feed_bytes(&mut sequential, text.as_bytes()).unwrap();
     let (_, _, expected) = sequential.finish();
     let expected: Vec<String> = expected.iter().map(|p| p.to_string()).collect();
