@@ -519,6 +519,29 @@ impl EventLog {
         Ok(&self.events[position])
     }
 
+    /// [`add_event`](Self::add_event) for data given as JSON text (what
+    /// another language's serializer wrote, e.g. Python's `json.dumps`):
+    /// checked and canonicalized as loading does (`NaN` refused), stored
+    /// without a serde round trip, so big integers and float spellings
+    /// stay exactly as written.
+    ///
+    /// ```
+    /// let mut log = tickcascade::EventLog::new();
+    /// let e = log.add_event_json("a", r#"{"big": 123456789012345678901234567890}"#, None)?;
+    /// assert_eq!(e.data_json(), r#"{"big": 123456789012345678901234567890}"#);
+    /// assert!(log.add_event_json("a", "{oops", None).is_err());
+    /// # Ok::<(), tickcascade::DataError>(())
+    /// ```
+    pub fn add_event_json(
+        &mut self,
+        event_type: &str,
+        json: &str,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, DataError> {
+        let (position, _) = self.add_new_json(event_type, json, parent, None)?;
+        Ok(&self.events[position])
+    }
+
     /// `add_event`, returning the position and the type's index (the bus
     /// dispatches from them). `parent_at`: where the parent is, when the
     /// caller knows (the bus does for a child of the event it dispatches);
@@ -748,8 +771,9 @@ impl EventLog {
         self.links[parent as usize].last_child = child;
     }
 
-    /// Sets the current tick (used after loading: Eventure's `max(0, max tick)`).
-    pub(crate) fn set_current_tick(&mut self, tick: i64) {
+    /// Sets the current tick (loading uses it for Eventure's `max(0, max
+    /// tick)`; Eventure's Python code may assign `_current_tick` too).
+    pub fn set_current_tick(&mut self, tick: i64) {
         self.current_tick = tick;
         self.added_this_tick = 0;
     }
