@@ -12,6 +12,7 @@
 //!   saving and loading.
 //! - `native_query`: the queries and printers of `EventQuery` over it,
 //!   returning positions or text.
+//! - `to_json`: Python data to JSON text as `json.dumps` writes it.
 //!
 //! # Example (Python)
 //! ```python
@@ -28,6 +29,7 @@
 
 mod native_log;
 mod native_query;
+mod to_json;
 
 use pyo3::prelude::*;
 

@@ -102,15 +102,24 @@ impl NativeLog {
         self.log.advance_tick();
     }
 
-    /// Appends an event at the current tick with a fresh id; `data_json` is
-    /// the data as JSON text. Returns its position.
-    #[pyo3(signature = (event_type, data_json, parent_id = None))]
-    fn add(&mut self, event_type: &str, data_json: &str, parent_id: Option<&str>) -> PyResult<usize> {
+    /// Appends an event at the current tick with a fresh id, holding `data`
+    /// (what `json.dumps` would write; it raises what `json.dumps` raises,
+    /// and `ValueError` for NaN). Returns (position, tick, timestamp, id).
+    #[pyo3(signature = (event_type, data, parent_id = None))]
+    fn add(
+        &mut self,
+        event_type: &str,
+        data: &Bound<'_, PyAny>,
+        parent_id: Option<&str>,
+    ) -> PyResult<(usize, i64, f64, String)> {
+        let text = crate::to_json::dumps(data)?;
         let parent = parent_id.map(EventId::from);
-        self.log
-            .add_event_json(event_type, data_json, parent.as_ref())
+        let e = self
+            .log
+            .add_event_json(event_type, &text, parent.as_ref())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(self.log.len() - 1)
+        let row = (e.tick(), e.timestamp().as_f64(), e.id().to_string());
+        Ok((self.log.len() - 1, row.0, row.1, row.2))
     }
 
     /// Appends an event as it is, id kept (one line of JSON, as
@@ -195,7 +204,10 @@ impl NativeLog {
             let mut parts = id.splitn(3, '-');
             let _ = parts.next();
             let hash = parts.next().unwrap_or("").to_owned();
-            let seq = parts.next().and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
+            let seq = parts
+                .next()
+                .and_then(|s| s.parse::<i64>().ok())
+                .unwrap_or(0);
             (e.tick(), hash, seq)
         };
         out.sort_by_key(key);
@@ -220,9 +232,7 @@ impl NativeLog {
         let path_owned = std::path::PathBuf::from(path);
         let loaded = py.detach(move || tickcascade::load_file(&path_owned, &options));
         let (log, _) = loaded.map_err(|e| match e.kind {
-            tickcascade::LoadErrorKind::Io(ref io)
-                if io.kind() == std::io::ErrorKind::NotFound =>
-            {
+            tickcascade::LoadErrorKind::Io(ref io) if io.kind() == std::io::ErrorKind::NotFound => {
                 pyo3::exceptions::PyFileNotFoundError::new_err(e.to_string())
             }
             _ => LoadError::new_err(e.to_string()),

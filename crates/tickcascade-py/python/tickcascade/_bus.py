@@ -68,6 +68,11 @@ class EventBus:
 
     def dispatch(self, event):
         """Calls every handler whose pattern matches the event's type."""
-        for handlers in self._plan(event.type):
+        plan = None
+        if self._plans_for == len(self.subscribers):
+            plan = self._plans.get(event.type)
+        if plan is None:
+            plan = self._plan(event.type)
+        for handlers in plan:
             for handler in handlers:
                 handler(event)

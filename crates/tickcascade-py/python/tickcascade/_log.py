@@ -1,12 +1,11 @@
 """EventLog: Eventure's log, held by the engine."""
 
-import json
 import os
 
-from ._event import EventSeq, _view
+from ._event import Event, EventSeq, _view
 from ._native import NativeLog
 
-_dumps = json.dumps
+_new_event = Event.__new__
 
 
 class EventLog:
@@ -46,8 +45,17 @@ class EventLog:
         """Logs an event at the current tick and returns it. The data must
         be JSON-serializable (it is checked now, not at save)."""
         parent_id = parent_event.id if parent_event else None
-        pos = self._native.add(type, _dumps(data), parent_id)
-        return _view(self, pos, data)
+        pos, tick, timestamp, event_id = self._native.add(type, data, parent_id)
+        event = _new_event(Event)
+        event.tick = tick
+        event.timestamp = timestamp
+        event.type = type
+        event._data = data
+        event.id = event_id
+        event.parent_id = parent_id
+        event._log = self
+        event._pos = pos
+        return event
 
     def get_events_at_tick(self, tick):
         """The events of ``tick``, in order."""
