@@ -572,6 +572,20 @@ impl EventLog {
         parent: Option<&EventId>,
         parent_at: Option<usize>,
     ) -> Result<(usize, u32), DataError> {
+        // Text already in canonical form (what json.dumps writes for plain
+        // data, and this crate's own output) is stored as it is, with its
+        // top-level keys found by the same quick pass the loader uses.
+        let mut quick = crate::json::scan::Scanner::new(json, false);
+        quick.skip_ws();
+        if let Some((verbatim, keys)) = quick.canonical_value() {
+            let verbatim_len = verbatim.len();
+            quick.skip_ws();
+            if quick.finish().is_ok() {
+                let start = json.len() - json.trim_start().len();
+                let data = self.arena.push(&json[start..start + verbatim_len]);
+                return Ok(self.append_new(event_type, data, keys, parent, parent_at));
+            }
+        }
         let text = crate::json::scan::canonicalize(json, false).map_err(|e| {
             DataError::new(
                 crate::json::ser::DataErrorKind::NotJson,

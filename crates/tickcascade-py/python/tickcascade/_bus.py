@@ -39,10 +39,22 @@ class EventBus:
 
     def publish(self, event_type, data, parent_event=None):
         """Logs the event and dispatches it; returns it."""
-        if self.event_log is None:
+        log = self.event_log
+        if log is None:
             raise ValueError("EventBus requires an EventLog to publish events")
-        event = self.event_log.add_event(event_type, data, parent_event)
-        self.dispatch(event)
+        event = log.add_event(event_type, data, parent_event)
+        # dispatch, inlined (the hot path); a subclass's dispatch still runs.
+        if type(self).dispatch is not EventBus.dispatch:
+            self.dispatch(event)
+            return event
+        plan = None
+        if self._plans_for == len(self.subscribers):
+            plan = self._plans.get(event_type)
+        if plan is None:
+            plan = self._plan(event_type)
+        for handlers in plan:
+            for handler in handlers:
+                handler(event)
         return event
 
     def _plan(self, event_type):

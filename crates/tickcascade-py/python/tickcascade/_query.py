@@ -12,6 +12,11 @@ import sys
 from ._event import EventSeq, _view
 
 
+def _unpack(packed):
+    """The engine's packed positions as a sequence of ints (no copy)."""
+    return memoryview(packed).cast("Q")
+
+
 class EventQuery:
     """Queries and printers over an ``EventLog``."""
 
@@ -51,7 +56,7 @@ class EventQuery:
 
     def get_events_by_type(self, event_type):
         """Events of exactly ``event_type``."""
-        return EventSeq(self.event_log, self._native.by_type(event_type))
+        return EventSeq(self.event_log, _unpack(self._native.by_type(event_type)))
 
     def get_events_by_data(self, key, value):
         """Events whose data holds ``key`` equal to ``value`` (Python's ``==``)."""
@@ -63,7 +68,7 @@ class EventQuery:
                 for e in self.event_log.events
                 if isinstance(e.data, dict) and key in e.data and e.data[key] == value
             ]
-        return EventSeq(self.event_log, self._native.by_data(key, value_json))
+        return EventSeq(self.event_log, _unpack(self._native.by_data(key, value_json)))
 
     def get_child_events(self, parent_event):
         """Events whose parent id is ``parent_event``'s id."""
@@ -84,7 +89,7 @@ class EventQuery:
 
     def get_root_events(self, tick=None):
         """Events with no parent in their own tick (of ``tick``, or all)."""
-        return EventSeq(self.event_log, self._native.roots(tick))
+        return EventSeq(self.event_log, _unpack(self._native.roots(tick)))
 
     # Eventure's helpers (its tests call them).
 
