@@ -55,7 +55,10 @@ fn text(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> PyResult<Str
 impl NativeLog {
     /// Positions of the events of type `event_type` (packed).
     fn by_type<'py>(&self, py: Python<'py>, event_type: &str) -> Bound<'py, PyBytes> {
-        packed(py, &self.positions(EventQuery::new(&self.log).by_type(event_type)))
+        packed(
+            py,
+            &self.positions(EventQuery::new(&self.log).by_type(event_type)),
+        )
     }
 
     /// Positions of the events whose data has `key` equal (as Python's `==`)
