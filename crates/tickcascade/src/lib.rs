@@ -92,9 +92,9 @@ pub use id::EventId;
 pub use journal::Journal;
 pub use json::ser::{DataError, DataErrorKind};
 pub use jsonl::{
-    LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport, LoadWarning, Loader,
-    MAX_LINE_BYTES, SaveOptions, SyncPolicy, feed_reader, load_file, read_log, read_log_from,
-    write_log,
+    Compression, LiveWriter, LoadError, LoadErrorKind, LoadMode, LoadOptions, LoadReport,
+    LoadWarning, Loader, MAX_LINE_BYTES, SaveOptions, SyncPolicy, feed_reader, load_file, read_log,
+    read_log_from, write_log,
 };
 pub use log::{Clock, EventLog};
 pub use query::{DataFilter, EventQuery};

@@ -78,6 +78,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     q.print_event_cascade(&mut printed, &ViewOptions::default())?;
     step("query");
 
+    // Without the `gzip` feature (this program does not ask for it), a
+    // compressed name or input is an error that names the feature.
+    let gz = path.with_extension("jsonl.gz");
+    match log.save_to_file(&gz) {
+        Err(e) if e.to_string().contains("`gzip`") => {}
+        other => return Err(format!("saving .gz without the feature: {other:?}").into()),
+    }
+    let gz_bytes: &[u8] = &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255, 3, 0];
+    match tickcascade::read_log(gz_bytes, "in.gz", &LoadOptions::default()) {
+        Err(e) if e.to_string().contains("`gzip` feature") => {}
+        other => return Err(format!("reading gzip without the feature: {:?}", other.map(|(l, _)| l.len())).into()),
+    }
+
     println!(
         "{} events, {orcs} by orcs, {damage} damage, {roots} roots; most threads seen: {worst}",
         log.len()

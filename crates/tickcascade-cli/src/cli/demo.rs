@@ -9,7 +9,7 @@ use serde_json::json;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use tickcascade::replay::{Projection, ReplayError, Replayed, replay};
-use tickcascade::sim::{DEMO_CLOCK, Runner, Simulation};
+use tickcascade::sim::{DEMO_CLOCK, Pacing, Runner, Simulation};
 use tickcascade::{
     EventLog, EventQuery, LiveWriter, LoadReport, SyncPolicy, TypedEvent, ViewOptions,
 };
@@ -44,6 +44,20 @@ pub(crate) struct DemoArgs {
     /// dropped and counted.
     #[arg(long)]
     no_consent: bool,
+    /// Pace the run at N ticks per second (wall clock), so a follower has
+    /// something live to watch; the log is the same as unpaced.
+    #[arg(long, value_name = "N", value_parser = ticks_per_second)]
+    tps: Option<f64>,
+}
+
+/// `--tps`: a positive, finite rate.
+fn ticks_per_second(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1e6 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a rate of ticks per second (0 < N <= 1000000)"
+        )),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +148,9 @@ fn run_sim<S: Simulation>(
         log.attach_writer(writer);
     }
     let mut runner = Runner::with_log(sim, log);
+    if let Some(rate) = args.tps {
+        runner.set_pacing(Pacing::TicksPerSecond(rate));
+    }
     let options = ViewOptions::default();
     if args.step {
         writeln!(out, "===== EVENT CASCADE VIEWER =====")?;

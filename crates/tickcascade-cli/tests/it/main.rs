@@ -7,6 +7,7 @@ mod common;
 mod analytics_rules_hold_on_the_bus;
 mod cli_prints_what_eventure_prints;
 mod cli_reports_bad_input_with_file_line_and_exit_code;
+mod compressed_logs_are_read_everywhere_and_survive_a_kill;
 mod deliver_backfills_a_log_and_resumes_from_the_spool;
 mod deliver_under_a_hostile_collector_loses_nothing_silently;
 mod outputs_never_destroy_their_input_or_stay_half_written;

@@ -62,8 +62,8 @@ pub enum LoadErrorKind {
     InvalidUtf8,
     /// The input holds NUL bytes: not a text file.
     Binary,
-    /// The input starts with a compressed file's magic bytes (`gzip`,
-    /// `zstd`): not a plain JSONL log.
+    /// The input is compressed (`gzip`, `zstd`) and this build lacks the
+    /// feature that reads it.
     Compressed(&'static str),
     /// A line longer than the load's `max_line_bytes`.
     LineTooLong {
@@ -135,7 +135,7 @@ impl fmt::Display for LoadErrorKind {
             }
             Self::Compressed(format) => write!(
                 f,
-                "this is a {format}-compressed file, not a JSONL log: decompress it first"
+                "this is a {format}-compressed log, and this build reads no {format}: enable the tickcascade crate's `{format}` feature (the command line has it), or decompress it first"
             ),
             Self::LineTooLong { limit } => write!(
                 f,

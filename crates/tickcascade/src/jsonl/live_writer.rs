@@ -1,6 +1,7 @@
 //! `LiveWriter`: the JSONL journal, appending each event to a file or a
 //! stream as the log appends it, flushed (or fsynced) at each tick's end.
 
+use super::compression::{Compression, FrameWriter};
 use crate::event::Event;
 use crate::journal::Journal;
 use std::fs::File;
@@ -18,7 +19,9 @@ pub enum SyncPolicy {
 }
 
 enum Target {
-    File(BufWriter<File>),
+    /// A file, compressed when its name ends in `.gz` or `.zst` (a frame
+    /// per tick).
+    File(FrameWriter<BufWriter<File>>),
     Stream(BufWriter<Box<dyn Write + Send + Sync>>),
 }
 
@@ -46,9 +49,14 @@ pub struct LiveWriter {
 impl LiveWriter {
     /// Creates (or truncates) `path`.
     pub fn create(path: impl AsRef<Path>, sync: SyncPolicy) -> io::Result<LiveWriter> {
+        let path = path.as_ref();
         let file = File::create(path)?;
+        let out = FrameWriter::new(
+            Compression::for_path(path),
+            BufWriter::with_capacity(64 * 1024, file),
+        )?;
         Ok(LiveWriter {
-            target: Target::File(BufWriter::with_capacity(64 * 1024, file)),
+            target: Target::File(out),
             sync,
             line: String::new(),
             error: None,
@@ -90,13 +98,19 @@ impl LiveWriter {
         if self.error.is_some() {
             return;
         }
-        let result = self
-            .writer()
-            .flush()
-            .and_then(|()| match (&self.target, self.sync) {
-                (Target::File(w), SyncPolicy::FsyncPerTick) => w.get_ref().sync_data(),
-                _ => Ok(()),
-            });
+        let ended = match &mut self.target {
+            // A compressed file ends its frame: a kill loses at most the
+            // tick being written.
+            Target::File(w) => w.end_frame(),
+            Target::Stream(w) => w.flush(),
+        };
+        let result = ended.and_then(|()| match (&self.target, self.sync) {
+            (Target::File(w), SyncPolicy::FsyncPerTick) => match w.inner() {
+                Some(inner) => inner.get_ref().sync_data(),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        });
         if let Err(err) = result {
             self.error = Some(err);
         }

@@ -3,6 +3,7 @@
 //! in 1 MiB pieces, parsing part of each piece on a scoped thread when the
 //! options allow two; `read_log`, `read_log_from` and `load_file` wrap them.
 
+use super::compression::OpenError;
 use super::error::{LoadError, LoadErrorKind, LoadReport, LoadWarning};
 #[cfg(test)]
 use super::line::lines;
@@ -121,6 +122,15 @@ impl Loader {
         self.line_no += 1;
         self.stopped = true;
         Err(self.error("", None, kind))
+    }
+
+    /// Notes that the rest of the input, from a damaged compressed frame on,
+    /// was dropped (lenient).
+    fn warn_torn_frame(&mut self, e: &io::Error) {
+        self.report.warnings.push(LoadWarning {
+            line: self.line_no + 1,
+            message: format!("dropped the rest of the input: {e}"),
+        });
     }
 
     /// Refuses input that starts with a compressed file's magic bytes.
@@ -379,9 +389,17 @@ pub(super) fn feed_bytes(loader: &mut Loader, bytes: &[u8]) -> Result<(), LoadEr
 /// ```
 pub fn feed_reader(
     loader: &mut Loader,
-    mut reader: impl Read,
+    reader: impl Read,
     mut progress: impl FnMut(u64),
 ) -> Result<(), LoadError> {
+    // Compressed input (gzip, zstd) is decompressed as it streams.
+    let mut reader = match super::compression::decompress(reader) {
+        Ok((reader, _)) => reader,
+        Err(OpenError::Unavailable(format)) => {
+            return loader.refuse_unfinished(LoadErrorKind::Compressed(format.name()));
+        }
+        Err(OpenError::Io(e)) => return Err(loader.read_error(e)),
+    };
     // Pieces large enough for parsing ahead on a second thread to pay for
     // starting it (see `Loader::lines`).
     const CHUNK: usize = 1 << 20;
@@ -428,6 +446,13 @@ pub fn feed_reader(
             match reader.read(&mut buf[len..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                // A lenient load keeps every complete line before a torn
+                // (or damaged) compressed frame and drops the rest, as it
+                // drops a torn line.
+                Err(e) if loader.tolerate_torn && is_damaged_frame(&e) => {
+                    loader.warn_torn_frame(&e);
+                    break 0;
+                }
                 Err(e) => return Err(loader.read_error(e)),
             }
         };
@@ -445,6 +470,11 @@ pub fn feed_reader(
         progress(total);
         eof = n == 0;
     }
+}
+
+fn is_damaged_frame(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.is::<super::compression::DamagedFrame>())
 }
 
 /// Reads a log from bytes. `source` names the input in messages.

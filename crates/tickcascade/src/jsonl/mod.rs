@@ -7,6 +7,8 @@
 //! Eventure wrote re-saves byte for byte. Every error names the source, the
 //! 1-based line and the column.
 //!
+//! - `compression`: `Compression` (gzip, zstd: read by magic bytes, written by
+//!   file name; cargo features `gzip`, `zstd`).
 //! - `options`: `LoadMode`, `LoadOptions`.
 //! - `error`: `LoadError`, `LoadErrorKind`, `LoadWarning`, `LoadReport`.
 //! - `line`: one line parsed without log state (`parse_line`).
@@ -15,6 +17,7 @@
 //! - `save`: `write_log`, `SaveOptions`, `EventLog::{save_to_file, load_from_file}`.
 //! - `live_writer`: `LiveWriter`, `SyncPolicy` (a `Journal`).
 
+mod compression;
 mod error;
 mod line;
 mod live_writer;
@@ -23,6 +26,7 @@ mod options;
 mod save;
 mod strict;
 
+pub use compression::Compression;
 pub use error::{LoadError, LoadErrorKind, LoadReport, LoadWarning};
 pub use live_writer::{LiveWriter, SyncPolicy};
 pub use loader::{Loader, feed_reader, load_file, read_log, read_log_from};

@@ -1,6 +1,7 @@
 //! Saving: each event's canonical line, written beside the target and
 //! renamed over it.
 
+use super::compression::{Compression, FrameWriter};
 use super::error::LoadError;
 use super::loader::load_file;
 use super::options::LoadOptions;
@@ -53,10 +54,13 @@ impl EventLog {
             .unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
-        let result = File::create(&tmp).and_then(|mut f| {
+        // Compressed when the name ends in `.gz` or `.zst` (one frame).
+        let result = File::create(&tmp).and_then(|f| {
             // `write_log` hands over 120 KiB at a time: no second buffer
             // (a `BufWriter` here copied every byte once more).
-            write_log(self, &mut f)?;
+            let mut out = FrameWriter::new(Compression::for_path(path), f)?;
+            write_log(self, &mut out)?;
+            let f = out.finish()?;
             if options.fsync { f.sync_all() } else { Ok(()) }
         });
         if let Err(e) = result.and_then(|()| std::fs::rename(&tmp, path)) {
