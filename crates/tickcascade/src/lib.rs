@@ -32,6 +32,7 @@
 //! - `view`: the text viewers (`print_event_cascade` and friends).
 //! - `jsonl/`: load and save (options, errors, the line parser, strict
 //!   checks, `Loader`, saving, `LiveWriter`), one file each.
+//! - `follow`: `Follower`, reading a log file as a writer appends to it.
 //! - [`replay`]: `Projection`, `replay`, `Snapshots`, divergence and diff.
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`.
 //! - [`canonical`]: reading canonical JSON text (tokens, members) and Python's
@@ -69,6 +70,7 @@ mod bus;
 pub mod canonical;
 mod event;
 pub mod event_set;
+mod follow;
 mod id;
 mod journal;
 mod json;
@@ -88,6 +90,7 @@ pub use bus::{
 };
 pub use event::{Event, EventType, Timestamp};
 pub use event_set::EventSet;
+pub use follow::{FollowOptions, Followed, Follower};
 pub use id::EventId;
 pub use journal::Journal;
 pub use json::ser::{DataError, DataErrorKind};

@@ -8,6 +8,7 @@ mod deliver;
 mod demo;
 mod diff;
 mod export;
+mod follow;
 mod input;
 mod output;
 mod query;

@@ -1,6 +1,7 @@
 //! `query`: select events; repeats of one flag are OR, different flags AND;
 //! output in log order.
 
+use super::follow::{Change, FollowArgs, follow};
 use super::{CliError, ReadArgs, input, printable};
 use clap::{Args, ValueEnum};
 use std::collections::HashSet;
@@ -37,6 +38,10 @@ pub(crate) struct QueryArgs {
     format: Format,
     #[command(flatten)]
     read: ReadArgs,
+    /// Print matching events as they are written (jsonl or ids; not with
+    /// --roots or --cascade-of, which need the whole log).
+    #[command(flatten)]
+    follow: FollowArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -76,7 +81,55 @@ pub(crate) fn parse_range(s: &str) -> Result<(Bound<i64>, Bound<i64>), String> {
     Ok((start, end))
 }
 
+/// The filters that look at one event alone (type, data, tick).
+fn event_matches(args: &QueryArgs, filters: &[DataFilter], e: &Event) -> bool {
+    (args.types.is_empty()
+        || args
+            .types
+            .iter()
+            .any(|p| pattern_matches(p, e.event_type())))
+        && (filters.is_empty() || filters.iter().any(|f| f.matches(e)))
+        && args.tick.is_none_or(|t| e.tick() == t)
+        && args
+            .ticks
+            .is_none_or(|r| std::ops::RangeBounds::contains(&r, &e.tick()))
+}
+
+/// `query --follow`: each matching event's line (or id) as it is written.
+fn query_following(args: &QueryArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.roots || args.cascade_of.is_some() || matches!(args.format, Format::Table) {
+        return Err(CliError::Usage(
+            "--follow prints events as they arrive: it takes --type, --data, --tick, --ticks and --format jsonl or ids, not --roots, --cascade-of or --format table".into(),
+        ));
+    }
+    let filters: Vec<DataFilter> = args
+        .data
+        .iter()
+        .map(|(k, v)| DataFilter::from_cli(k, v))
+        .collect();
+    let mut printed = 0usize;
+    follow(&args.log, &args.read, &args.follow, |log, change| {
+        if matches!(change, Change::Restarted) {
+            printed = 0;
+        }
+        for e in &log.events()[printed.min(log.len())..] {
+            if event_matches(args, &filters, e) {
+                match args.format {
+                    Format::Ids => writeln!(out, "{}", printable(&e.id().to_string()))?,
+                    _ => writeln!(out, "{}", e.to_json())?,
+                }
+            }
+        }
+        printed = log.len();
+        out.flush()?;
+        Ok(())
+    })
+}
+
 pub(crate) fn run(args: &QueryArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.follow.follow {
+        return query_following(args, out);
+    }
     let log = input::read(&args.log, &args.read)?;
     let q = EventQuery::new(&log);
     let base = |e: &Event| e as *const Event as usize;
@@ -103,16 +156,7 @@ pub(crate) fn run(args: &QueryArgs, out: &mut impl Write) -> Result<(), CliError
         .map(|(k, v)| DataFilter::from_cli(k, v))
         .collect();
     let selected = log.events().iter().filter(|e| {
-        (args.types.is_empty()
-            || args
-                .types
-                .iter()
-                .any(|p| pattern_matches(p, e.event_type())))
-            && (filters.is_empty() || filters.iter().any(|f| f.matches(e)))
-            && args.tick.is_none_or(|t| e.tick() == t)
-            && args
-                .ticks
-                .is_none_or(|r| std::ops::RangeBounds::contains(&r, &e.tick()))
+        event_matches(args, &filters, e)
             && roots.as_ref().is_none_or(|set| set.contains(&base(e)))
             && cascade.as_ref().is_none_or(|set| set.contains(&base(e)))
     });

@@ -1,11 +1,12 @@
 //! `stats`: what a log holds, at a glance or as one JSON object.
 
+use super::follow::{Change, FollowArgs, follow};
 use super::{CliError, ReadArgs, input, printable};
 use clap::Args;
 use serde_json::json;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use tickcascade::EventQuery;
+use tickcascade::{EventLog, EventQuery};
 
 #[derive(Args, Debug)]
 pub(crate) struct StatsArgs {
@@ -16,16 +17,41 @@ pub(crate) struct StatsArgs {
     json: bool,
     #[command(flatten)]
     read: ReadArgs,
+    #[command(flatten)]
+    follow: FollowArgs,
 }
 
 pub(crate) fn run(args: &StatsArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.follow.follow {
+        // On a terminal the figures refresh as the log grows (at most
+        // twice a second); elsewhere they are printed once, at the end.
+        let terminal = std::io::stdout().is_terminal();
+        let mut shown = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        return follow(&args.log, &args.read, &args.follow, |log, change| {
+            let ended = matches!(change, Change::Ended);
+            if terminal && (ended || shown.elapsed().as_millis() >= 500) {
+                write!(out, "\x1b[H\x1b[2J")?;
+                print_stats(log, args.json, out)?;
+                out.flush()?;
+                shown = std::time::Instant::now();
+            } else if ended {
+                print_stats(log, args.json, out)?;
+            }
+            Ok(())
+        });
+    }
     let log = input::read(&args.log, &args.read)?;
-    let q = EventQuery::new(&log);
-    let (first, last, distinct) = tick_range(&log);
+    print_stats(&log, args.json, out)
+}
+
+fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(), CliError> {
+    let log = log;
+    let q = EventQuery::new(log);
+    let (first, last, distinct) = tick_range(log);
     let roots = q.root_count();
     let max_depth = q.max_depth();
     let by_type = q.count_by_type();
-    if args.json {
+    if json_out {
         let value = json!({
             "events": log.len(),
             "ticks": {"first": first, "last": last, "distinct": distinct},

@@ -1,5 +1,6 @@
 //! `cascade` and `show`: Eventure's viewers on a saved log.
 
+use super::follow::{Change, FollowArgs, follow};
 use super::{CliError, ReadArgs, input};
 use clap::Args;
 use std::io::Write;
@@ -22,6 +23,10 @@ pub(crate) struct CascadeArgs {
     escape_control: bool,
     #[command(flatten)]
     read: ReadArgs,
+    /// Print each tick's box once the tick is complete (a later tick's
+    /// event arrived), and the last one when the writer stops.
+    #[command(flatten)]
+    follow: FollowArgs,
 }
 
 #[derive(Args, Debug)]
@@ -45,6 +50,20 @@ fn unknown(log: &std::path::Path, id: &str) -> CliError {
 }
 
 pub(crate) fn cascade(args: &CascadeArgs, out: &mut impl Write) -> Result<(), CliError> {
+    if args.follow.follow {
+        if args.root.is_some() {
+            return Err(CliError::Usage(
+                "--follow prints every tick; drop --root".into(),
+            ));
+        }
+        let mut escaped = ControlEscaper::new(&mut *out);
+        let out: &mut dyn Write = if args.escape_control {
+            &mut escaped
+        } else {
+            out
+        };
+        return cascade_following(args, out);
+    }
     let log = input::read(&args.log, &args.read)?;
     let mut escaped = ControlEscaper::new(&mut *out);
     let out: &mut dyn Write = if args.escape_control {
@@ -81,6 +100,50 @@ pub(crate) fn show(args: &ShowArgs, out: &mut impl Write) -> Result<(), CliError
         EventQuery::new(&log).print_event_details(out, event, &options)?;
     }
     Ok(())
+}
+
+/// `cascade --follow`: the viewer's title, then each tick's box once a
+/// later tick's event shows the tick is complete, and the last tick's when
+/// the writer stops. A box shows the children written by then: a trigger
+/// line for a child in a later tick appears only if that child was written
+/// before the box was printed.
+fn cascade_following(args: &CascadeArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let options = ViewOptions::default().with_show_data(!args.no_data);
+    writeln!(out, "===== EVENT CASCADE VIEWER =====")?;
+    out.flush()?;
+    let mut ticks: Vec<i64> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut printed = 0usize;
+    let mut scanned = 0usize;
+    follow(&args.log, &args.read, &args.follow, |log, change| {
+        let ended = matches!(change, Change::Ended);
+        if matches!(change, Change::Restarted) {
+            (ticks, printed, scanned) = (Vec::new(), 0, 0);
+            seen.clear();
+        }
+        for e in &log.events()[scanned..] {
+            if seen.insert(e.tick()) {
+                ticks.push(e.tick());
+            }
+        }
+        scanned = log.len();
+        // Every tick but the newest is complete; at the end, all are.
+        let complete = if ended {
+            ticks.len()
+        } else {
+            ticks.len().saturating_sub(1)
+        };
+        let q = EventQuery::new(log);
+        for &tick in &ticks[printed.min(complete)..complete] {
+            q.print_tick(&mut *out, tick, &options)?;
+        }
+        printed = printed.max(complete);
+        if ended && log.is_empty() {
+            writeln!(out, "\n<No events in log>")?;
+        }
+        out.flush()?;
+        Ok(())
+    })
 }
 
 /// A writer that shows control characters (C0 but the line feed, DEL, and

@@ -165,6 +165,11 @@ impl Loader {
         })
     }
 
+    /// The log read so far.
+    pub fn log(&self) -> &EventLog {
+        &self.log
+    }
+
     /// Events read so far.
     pub fn len(&self) -> usize {
         self.log.len()
