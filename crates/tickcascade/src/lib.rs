@@ -7,7 +7,7 @@
 //! back, queried with [`EventQuery`] and printed as cascade trees.
 //!
 //! A good citizen in its host process: the crate starts no thread unless a
-//! call asks for one ([`LoadOptions::threads`], [`EventQuery::threads`]; those
+//! call asks for one ([`LoadOptions::threads`], [`EventQuery::with_threads`]; those
 //! are scoped and have ended when the call returns), never changes a
 //! thread's CPU affinity, reads time from `std::time::SystemTime`, and keeps
 //! its `unsafe` code in one module (`arena`).

@@ -45,7 +45,6 @@ pub(crate) fn run(args: &StatsArgs, out: &mut impl Write) -> Result<(), CliError
 }
 
 fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(), CliError> {
-    let log = log;
     let q = EventQuery::new(log);
     let (first, last, distinct) = tick_range(log);
     let roots = q.root_count();
