@@ -9,6 +9,11 @@
 # PYTHON is an interpreter where `tickcascade` and pytest are installed.
 set -euo pipefail
 python="${1:?usage: scripts/run_eventure_tests.sh PYTHON}"
+# The tests run from the sdist's directory: make a relative path absolute.
+case "$python" in
+  /*) ;;
+  */*) python="$PWD/$python" ;;
+esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$root/target/eventure-tests"
 mkdir -p "$work"
