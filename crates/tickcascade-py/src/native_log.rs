@@ -34,17 +34,14 @@ impl NativeLog {
 /// `float` (NaN and the infinities included).
 pub(crate) fn timestamp_object(py: Python<'_>, ts: &Timestamp) -> PyResult<Py<PyAny>> {
     let text = ts.to_string();
-    if !text.contains(['.', 'e', 'n', 'N', 'i', 'I'])
-        && let Ok(v) = text.parse::<i64>()
-    {
-        return v.into_py_any(py);
+    if text.contains(['.', 'e', 'n', 'N', 'i', 'I']) {
+        return ts.as_f64().into_py_any(py);
     }
-    if !text.contains(['.', 'e', 'n', 'N', 'i', 'I']) {
+    match text.parse::<i64>() {
+        Ok(v) => v.into_py_any(py),
         // An integer beyond 64 bits: Python's int reads the digits.
-        let int = py.get_type::<pyo3::types::PyInt>();
-        return Ok(int.call1((text,))?.unbind());
+        Err(_) => Ok(py.get_type::<pyo3::types::PyInt>().call1((text,))?.unbind()),
     }
-    ts.as_f64().into_py_any(py)
 }
 
 fn clock_named(name: &str) -> PyResult<Clock> {
@@ -161,11 +158,9 @@ impl NativeLog {
 
     /// Positions of the events at `tick`, in log order.
     fn at_tick(&self, tick: i64) -> Vec<usize> {
-        let events = self.log.events();
         self.log
             .events_at_tick(tick)
             .filter_map(|e| self.log.position_of_ref(e))
-            .filter(|&p| p < events.len())
             .collect()
     }
 

@@ -72,26 +72,29 @@ pub(crate) fn write_json(
         }
         out.push('}');
     } else if let Ok(l) = obj.cast::<PyList>() {
-        out.push('[');
-        for (k, item) in l.iter().enumerate() {
-            if k > 0 {
-                out.push_str(", ");
-            }
-            write_json(&item, out, depth + 1)?;
-        }
-        out.push(']');
+        write_array(l.iter(), out, depth)?;
     } else if let Ok(t) = obj.cast::<PyTuple>() {
-        out.push('[');
-        for (k, item) in t.iter().enumerate() {
-            if k > 0 {
-                out.push_str(", ");
-            }
-            write_json(&item, out, depth + 1)?;
-        }
-        out.push(']');
+        write_array(t.iter(), out, depth)?;
     } else {
         return Err(Unsupported);
     }
+    Ok(())
+}
+
+/// A list's or tuple's items as a JSON array.
+fn write_array<'py>(
+    items: impl Iterator<Item = Bound<'py, PyAny>>,
+    out: &mut String,
+    depth: usize,
+) -> Result<(), Unsupported> {
+    out.push('[');
+    for (k, item) in items.enumerate() {
+        if k > 0 {
+            out.push_str(", ");
+        }
+        write_json(&item, out, depth + 1)?;
+    }
+    out.push(']');
     Ok(())
 }
 

@@ -210,35 +210,11 @@ pub fn replay_from<P: Projection>(
         None => Box::new(log.events().iter()),
     };
     for e in events {
-        // events_until_tick keeps log order, so the position is the
-        // event's index; look it up only on failure.
-        if let Err(err) = apply_counted(&mut state, &mut stats, 0, e) {
-            return Err(with_position(err, log, e));
-        }
+        // The position only names a refused event: one pointer difference.
+        let position = log.position_of_ref(e).unwrap_or(0);
+        apply_counted(&mut state, &mut stats, position, e)?;
     }
     Ok(Replayed { state, stats })
-}
-
-/// The error with the failing event's real position in `log`.
-fn with_position(err: ReplayError, log: &EventLog, e: &Event) -> ReplayError {
-    match err {
-        ReplayError::Apply {
-            event_id,
-            event_type,
-            source,
-            ..
-        } => ReplayError::Apply {
-            position: log
-                .events()
-                .iter()
-                .position(|x| std::ptr::eq(x, e))
-                .unwrap_or(0),
-            event_id,
-            event_type,
-            source,
-        },
-        other => other,
-    }
 }
 
 struct Checkpoint {

@@ -63,7 +63,7 @@ fn the_same_seed_writes_the_same_compressed_bytes_and_every_command_reads_them()
             assert_eq!(run(&["cascade", p]).stdout, want_cascade, "{ext} cascade");
             let v = run(&["validate", p]);
             assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
-            // Re-saved plainly by export? No: a plain copy through query.
+            // query prints the log's lines: the decompressed log itself.
             let q = run(&["query", p]);
             assert_eq!(
                 q.stdout,

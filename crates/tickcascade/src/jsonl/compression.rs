@@ -213,6 +213,11 @@ impl<W: Write> Encoder<W> {
     }
 }
 
+/// A frame failed to end: the writer no longer holds an encoder.
+fn closed() -> io::Error {
+    io::Error::other("the compressed stream was closed after an error")
+}
+
 /// A writer that compresses into `W` (or not, for `Compression::None`),
 /// one frame at a time.
 pub(crate) struct FrameWriter<W: Write> {
@@ -230,9 +235,11 @@ impl<W: Write> FrameWriter<W> {
     }
 
     fn encoder(&mut self) -> io::Result<&mut Encoder<W>> {
-        self.encoder
-            .as_mut()
-            .ok_or_else(|| io::Error::other("the compressed stream was closed after an error"))
+        self.encoder.as_mut().ok_or_else(closed)
+    }
+
+    fn take_encoder(&mut self) -> io::Result<Encoder<W>> {
+        self.encoder.take().ok_or_else(closed)
     }
 
     /// Ends the current frame (everything so far can be decompressed on
@@ -241,11 +248,7 @@ impl<W: Write> FrameWriter<W> {
         if self.kind == Compression::None {
             return self.encoder()?.writer().flush();
         }
-        let encoder = self
-            .encoder
-            .take()
-            .ok_or_else(|| io::Error::other("the compressed stream was closed after an error"))?;
-        let mut inner = encoder.finish()?;
+        let mut inner = self.take_encoder()?.finish()?;
         inner.flush()?;
         self.encoder = Some(Encoder::start(self.kind, inner)?);
         Ok(())
@@ -253,11 +256,7 @@ impl<W: Write> FrameWriter<W> {
 
     /// Ends the last frame; returns the inner writer.
     pub(crate) fn finish(mut self) -> io::Result<W> {
-        let encoder = self
-            .encoder
-            .take()
-            .ok_or_else(|| io::Error::other("the compressed stream was closed after an error"))?;
-        let mut inner = encoder.finish()?;
+        let mut inner = self.take_encoder()?.finish()?;
         inner.flush()?;
         Ok(inner)
     }

@@ -133,18 +133,6 @@ impl Loader {
         });
     }
 
-    /// Refuses input that starts with a compressed file's magic bytes.
-    pub(crate) fn check_start(&mut self, head: &[u8]) -> Result<(), LoadError> {
-        let format = if head.starts_with(&[0x1f, 0x8b]) {
-            "gzip"
-        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            "zstd"
-        } else {
-            return Ok(());
-        };
-        self.refuse_unfinished(LoadErrorKind::Compressed(format))
-    }
-
     /// Refuses input holding a NUL byte `lines_before` lines after the
     /// last line read: binary, found as it is read.
     pub(crate) fn refuse_binary(&mut self, lines_before: usize) -> Result<(), LoadError> {
@@ -462,9 +450,6 @@ pub fn feed_reader(
             }
         };
         let fresh = &buf[len..len + n];
-        if total == 0 {
-            loader.check_start(fresh)?;
-        }
         // Binary input stops here, not after it was buffered as one line.
         if let Some(at) = memchr::memchr(0, fresh) {
             let lines_before = memchr::memchr_iter(b'\n', &buf[..len + at]).count();
