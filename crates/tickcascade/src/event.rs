@@ -18,15 +18,19 @@ struct TypeInfo {
     hash: IdHash,
     /// The name as a JSON string, quotes included.
     json: Box<str>,
+    /// The schema version of the data (1: Eventure's shape, no key written).
+    schema: u32,
 }
 
-/// An event type name, interned: its id hash and JSON spelling are worked
-/// out once, and clones share them.
+/// An event type name and the schema version of its data, interned: its id
+/// hash and JSON spelling are worked out once, and clones share them.
 ///
 /// ```
 /// use tickcascade::EventType;
 /// let t = EventType::new("combat.attack");
-/// assert_eq!(t.as_str(), "combat.attack");
+/// assert_eq!((t.as_str(), t.schema()), ("combat.attack", 1));
+/// let v2 = EventType::with_schema("combat.attack", 2);
+/// assert_ne!(t, v2);
 /// ```
 #[derive(Clone, Debug)]
 pub struct EventType(Arc<TypeInfo>);
@@ -34,13 +38,26 @@ pub struct EventType(Arc<TypeInfo>);
 impl EventType {
     /// Interns nothing by itself: an `EventLog` keeps one per distinct name.
     pub fn new(name: &str) -> EventType {
+        EventType::with_schema(name, 1)
+    }
+
+    /// The type at schema version `schema` (0 counts as 1: versions start
+    /// at 1). The id hash is the name's alone: a new version of a type
+    /// numbers its ids as the old one did.
+    pub fn with_schema(name: &str, schema: u32) -> EventType {
         let mut json = String::with_capacity(name.len() + 2);
         crate::json::escape::write_json_str(&mut json, name);
         EventType(Arc::new(TypeInfo {
             name: name.into(),
             hash: IdHash::of_type(name),
             json: json.into(),
+            schema: schema.max(1),
         }))
+    }
+
+    /// The schema version of this type's data (1 unless declared).
+    pub fn schema(&self) -> u32 {
+        self.0.schema
     }
 
     /// The type name.
@@ -59,7 +76,8 @@ impl EventType {
 
 impl PartialEq for EventType {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.name == other.0.name
+        Arc::ptr_eq(&self.0, &other.0)
+            || (self.0.name == other.0.name && self.0.schema == other.0.schema)
     }
 }
 
@@ -230,6 +248,30 @@ impl Event {
         self.kind.as_str()
     }
 
+    /// The schema version of its data: 1 (Eventure's events, and any line
+    /// without a `"schema"` key) unless its type declared another.
+    ///
+    /// ```
+    /// use tickcascade::{Event, EventId, Timestamp};
+    /// let e = Event::new(0, Timestamp::from_int(1), "player.move", &(), EventId::from("a"), None)?;
+    /// assert_eq!(e.schema(), 1);
+    /// let v2 = e.with_schema(2);
+    /// assert!(v2.to_json().ends_with(r#""parent_id": null, "schema": 2}"#));
+    /// # Ok::<(), tickcascade::DataError>(())
+    /// ```
+    pub fn schema(&self) -> u32 {
+        self.kind.schema()
+    }
+
+    /// The same event with its data declared at schema version `schema`
+    /// (the data itself is unchanged; see [`crate::Upcasters`] to change it).
+    pub fn with_schema(self, schema: u32) -> Event {
+        Event {
+            kind: EventType::with_schema(self.kind.as_str(), schema),
+            ..self
+        }
+    }
+
     /// Its id.
     pub fn id(&self) -> &EventId {
         &self.id
@@ -330,6 +372,12 @@ impl Event {
         match &self.parent {
             Some(p) => p.push_json(out),
             None => out.push_str("null"),
+        }
+        // After Eventure's six keys (Eventure ignores it when loading).
+        let schema = self.kind.schema();
+        if schema > 1 {
+            out.push_str(", \"schema\": ");
+            out.push_str(itoa::Buffer::new().format(schema));
         }
         out.push('}');
     }

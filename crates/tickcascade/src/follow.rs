@@ -36,7 +36,7 @@ pub enum Followed {
 }
 
 /// Settings of a follower.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct FollowOptions {
     /// How the lines are read (mode, NaN, line limit).

@@ -37,8 +37,10 @@
 //! - [`sim`]: `Simulation`, `Runner`, `Schedule`, `SimRng`.
 //! - [`canonical`]: reading canonical JSON text (tokens, members) and Python's
 //!   `str()` of it, for crates that print or export event data.
-//! - `typed`: `TypedEvent` (a type that names its event type), `bus.on::<T>`,
-//!   `emit`, `Event::payload::<T>`, `PayloadError`.
+//! - `typed`: `TypedEvent` (a type that names its event type and schema
+//!   version), `bus.on::<T>`, `emit`, `Event::payload::<T>`, `PayloadError`.
+//! - `upcast`: `Upcasters`, the steps that bring an old schema version's
+//!   data to the next (typed, or on `serde_json::Value`), `UpcastError`.
 //! - `stable_hash`: a hash that never changes between machines or releases.
 //! - `json`: canonical JSON text (Python's `json.dumps` form), float
 //!   `repr`, Python `str()` formatting.
@@ -82,6 +84,7 @@ pub mod replay;
 pub mod sim;
 mod stable_hash;
 mod typed;
+mod upcast;
 mod view;
 
 pub use bus::{
@@ -103,4 +106,5 @@ pub use log::{Clock, EventLog};
 pub use query::{DataFilter, EventQuery};
 pub use stable_hash::stable_hash;
 pub use typed::{EmitTyped, PayloadError, TypedEvent};
+pub use upcast::{UpcastError, UpcastErrorKind, Upcasters};
 pub use view::ViewOptions;

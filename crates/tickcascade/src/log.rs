@@ -180,12 +180,31 @@ const UNLINKED: Links = Links {
     next_sibling: NONE,
 };
 
-/// One interned type and where its events are.
+/// One interned type name and where its events are (of any schema
+/// version: queries by type see them all).
 struct TypeSlot {
     kind: EventType,
+    /// The name at schema versions other than `kind`'s, interned as met.
+    versions: Vec<EventType>,
     positions: Vec<u32>,
     /// This type's hash's slot in `Counters`.
     counter: u32,
+}
+
+impl TypeSlot {
+    /// The interned handle of this name at `schema`.
+    #[inline]
+    fn at_schema(&mut self, schema: u32) -> EventType {
+        if self.kind.schema() == schema.max(1) {
+            return self.kind.clone();
+        }
+        if let Some(k) = self.versions.iter().find(|k| k.schema() == schema.max(1)) {
+            return k.clone();
+        }
+        let k = EventType::with_schema(self.kind.as_str(), schema);
+        self.versions.push(k.clone());
+        k
+    }
 }
 
 #[derive(Default)]
@@ -217,6 +236,7 @@ impl TypeTable {
         let counter = counters.slot(kind.hash());
         self.slots.push(TypeSlot {
             kind,
+            versions: Vec::new(),
             positions: Vec::new(),
             counter,
         });
@@ -515,7 +535,7 @@ impl EventLog {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, DataError> {
-        let (position, _) = self.add_new(event_type, data, parent, None)?;
+        let (position, _) = self.add_new((event_type, 1), data, parent, None)?;
         Ok(&self.events[position])
     }
 
@@ -538,7 +558,7 @@ impl EventLog {
         json: &str,
         parent: Option<&EventId>,
     ) -> Result<&Event, DataError> {
-        let (position, _) = self.add_new_json(event_type, json, parent, None)?;
+        let (position, _) = self.add_new_json((event_type, 1), json, parent, None)?;
         Ok(&self.events[position])
     }
 
@@ -549,7 +569,7 @@ impl EventLog {
     #[inline]
     pub(crate) fn add_new<T: Serialize + ?Sized>(
         &mut self,
-        event_type: &str,
+        event_type: (&str, u32),
         data: &T,
         parent: Option<&EventId>,
         parent_at: Option<usize>,
@@ -567,7 +587,7 @@ impl EventLog {
     /// loading does (`NaN` refused), then stored without a serde round trip.
     pub(crate) fn add_new_json(
         &mut self,
-        event_type: &str,
+        event_type: (&str, u32),
         json: &str,
         parent: Option<&EventId>,
         parent_at: Option<usize>,
@@ -606,7 +626,7 @@ impl EventLog {
     #[inline]
     fn append_new(
         &mut self,
-        event_type: &str,
+        (event_type, schema): (&str, u32),
         data: crate::arena::Data,
         keys: TopKeys,
         parent: Option<&EventId>,
@@ -623,7 +643,7 @@ impl EventLog {
         self.added_this_tick += 1;
         let parent_at = parent_at.filter(|&q| parent.is_some_and(|p| self.events[q].id == *p));
         self.data_index.push(&data, keys);
-        let kind = self.types.slots[type_index as usize].kind.clone();
+        let kind = self.types.slots[type_index as usize].at_schema(schema);
         self.events.push(Event {
             tick,
             timestamp,
@@ -663,7 +683,7 @@ impl EventLog {
     pub fn push(&mut self, event: Event) -> &Event {
         let type_index = self.types.intern_kind(&event.kind, &mut self.counters);
         let event = Event {
-            kind: self.types.slots[type_index as usize].kind.clone(),
+            kind: self.types.slots[type_index as usize].at_schema(event.kind.schema()),
             ..event
         };
         self.push_typed(event, type_index, TopKeys::UNKNOWN)
@@ -674,11 +694,11 @@ impl EventLog {
         self.types.intern(name, &mut self.counters)
     }
 
-    /// A handle to the interned type at `index`, for an event about to be
-    /// appended.
+    /// A handle to the interned type at `index` and schema version
+    /// `schema`, for an event about to be appended.
     #[inline]
-    pub(crate) fn take_type(&mut self, index: u32) -> EventType {
-        self.types.slots[index as usize].kind.clone()
+    pub(crate) fn take_type(&mut self, index: u32, schema: u32) -> EventType {
+        self.types.slots[index as usize].at_schema(schema)
     }
 
     /// `push` for an event whose type is this log's type `type_index`, and
@@ -880,8 +900,8 @@ mod tests {
         let a = log.add_event("a", &(), None).unwrap().id().clone();
         let b = log.add_event("b", &(), None).unwrap().id().clone();
         // A wrong hint (position 1 holds b, not a) is ignored.
-        let (c, _) = log.add_new("c", &(), Some(&a), Some(1)).unwrap();
-        let (d, _) = log.add_new("d", &(), Some(&b), Some(1)).unwrap();
+        let (c, _) = log.add_new(("c", 1), &(), Some(&a), Some(1)).unwrap();
+        let (d, _) = log.add_new(("d", 1), &(), Some(&b), Some(1)).unwrap();
         assert_eq!(log.parent_position(c), Some(0));
         assert_eq!(log.parent_position(d), Some(1));
         assert_eq!(log.children_of(&a).count(), 1);

@@ -5,7 +5,7 @@
 //! two runs part.
 
 use crate::stable_hash;
-use crate::{Event, EventId, EventLog, HandlerError};
+use crate::{Event, EventId, EventLog, HandlerError, UpcastError, Upcasters};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -49,6 +49,13 @@ pub trait Projection {
     /// ignored and counted), an error when it knows the type but cannot
     /// take this event (the replay stops there).
     fn apply(&mut self, event: &Event) -> Result<bool, HandlerError>;
+
+    /// The upcasters that bring old events to the versions `apply` reads:
+    /// `replay`, `Snapshots` and `first_divergence` ask once per call and
+    /// hand `apply` each event upcast (default: none, events as logged).
+    fn upcasters(&self) -> Option<Upcasters> {
+        None
+    }
 }
 
 /// Why a replay stopped.
@@ -88,6 +95,16 @@ pub enum ReplayError {
         /// What the projection said.
         source: HandlerError,
     },
+    /// The projection's upcasters could not bring an event to the version
+    /// it reads (and are not lenient).
+    Upcast {
+        /// The event's position in the log (0-based).
+        position: usize,
+        /// The event's id.
+        event_id: EventId,
+        /// Why.
+        source: UpcastError,
+    },
     /// A snapshot's state could not be serialized or read back.
     Snapshot(serde_json::Error),
 }
@@ -104,6 +121,9 @@ impl std::fmt::Display for ReplayError {
                 f,
                 "event {event_id} ({event_type}) cannot be replayed: {source}"
             ),
+            ReplayError::Upcast {
+                event_id, source, ..
+            } => write!(f, "event {event_id} cannot be replayed: {source}"),
             ReplayError::Snapshot(e) => write!(f, "snapshot state: {e}"),
         }
     }
@@ -113,6 +133,7 @@ impl std::error::Error for ReplayError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ReplayError::Apply { source, .. } => Some(source.as_ref()),
+            ReplayError::Upcast { source, .. } => Some(source),
             ReplayError::Snapshot(e) => Some(e),
         }
     }
@@ -133,6 +154,10 @@ pub struct ReplayStats {
     pub ignored: usize,
     /// Ignored events per type, types in first-seen order.
     pub ignored_by_type: BTreeMap<String, usize>,
+    /// Events the projection's upcasters brought to a newer version.
+    pub upcast: usize,
+    /// Events its lenient upcasters could not bring up, skipped.
+    pub upcast_skipped: usize,
 }
 
 /// A rebuilt state and how it was built.
@@ -149,7 +174,27 @@ fn apply_counted<P: Projection>(
     stats: &mut ReplayStats,
     position: usize,
     e: &Event,
+    upcasters: Option<&Upcasters>,
 ) -> Result<(), ReplayError> {
+    let upcast = match upcasters.map(|u| (u.upcast(e), u.is_lenient())) {
+        None | Some((Ok(None), _)) => None,
+        Some((Ok(Some(new)), _)) => {
+            stats.upcast += 1;
+            Some(new)
+        }
+        Some((Err(_), true)) => {
+            stats.upcast_skipped += 1;
+            return Ok(());
+        }
+        Some((Err(source), false)) => {
+            return Err(ReplayError::Upcast {
+                position,
+                event_id: e.id().clone(),
+                source,
+            });
+        }
+    };
+    let e = upcast.as_ref().unwrap_or(e);
     let known = state.apply(e).map_err(|source| ReplayError::Apply {
         position,
         event_id: e.id().clone(),
@@ -204,6 +249,7 @@ pub fn replay_from<P: Projection>(
     until_tick: Option<i64>,
 ) -> Result<Replayed<P>, ReplayError> {
     let mut state = initial;
+    let upcasters = state.upcasters();
     let mut stats = ReplayStats::default();
     let events: Box<dyn Iterator<Item = &Event>> = match until_tick {
         Some(t) => Box::new(log.events_until_tick(t)),
@@ -212,7 +258,7 @@ pub fn replay_from<P: Projection>(
     for e in events {
         // The position only names a refused event: one pointer difference.
         let position = log.position_of_ref(e).unwrap_or(0);
-        apply_counted(&mut state, &mut stats, position, e)?;
+        apply_counted(&mut state, &mut stats, position, e, upcasters.as_ref())?;
     }
     Ok(Replayed { state, stats })
 }
@@ -274,12 +320,13 @@ impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
         let every = every.max(1);
         let initial_json = serde_json::to_string(&initial)?;
         let mut state = initial;
+        let upcasters = state.upcasters();
         let mut stats = ReplayStats::default();
         let mut points = Vec::new();
         let events = log.events();
         let mut last: Option<i64> = None;
         for (i, e) in events.iter().enumerate() {
-            apply_counted(&mut state, &mut stats, i, e)?;
+            apply_counted(&mut state, &mut stats, i, e, upcasters.as_ref())?;
             let tick_ends = events.get(i + 1).is_none_or(|n| n.tick() != e.tick());
             if log.ticks_ordered() && tick_ends && last.is_none_or(|l| e.tick() >= l + every) {
                 points.push(Checkpoint {
@@ -318,21 +365,23 @@ impl<P: Projection + Serialize + DeserializeOwned> Snapshots<P> {
     /// the events since.
     pub fn state_at(&self, log: &EventLog, tick: i64) -> Result<Replayed<P>, ReplayError> {
         let at = self.points.partition_point(|c| c.tick <= tick);
-        let (mut state, mut stats, from) = match at.checked_sub(1).map(|i| &self.points[i]) {
-            Some(c) => (serde_json::from_str(&c.json)?, c.stats.clone(), c.next),
-            None => (
-                serde_json::from_str(&self.initial)?,
-                ReplayStats::default(),
-                0,
-            ),
-        };
+        let (mut state, mut stats, from): (P, _, _) =
+            match at.checked_sub(1).map(|i| &self.points[i]) {
+                Some(c) => (serde_json::from_str(&c.json)?, c.stats.clone(), c.next),
+                None => (
+                    serde_json::from_str(&self.initial)?,
+                    ReplayStats::default(),
+                    0,
+                ),
+            };
+        let upcasters = state.upcasters();
         let events = log.events().get(from..).unwrap_or_default();
         for (k, e) in events
             .iter()
             .enumerate()
             .take_while(|(_, e)| e.tick() <= tick)
         {
-            apply_counted(&mut state, &mut stats, from + k, e)?;
+            apply_counted(&mut state, &mut stats, from + k, e, upcasters.as_ref())?;
         }
         Ok(Replayed { state, stats })
     }
@@ -444,16 +493,17 @@ pub fn first_divergence<P: Projection + Default + Serialize>(
     let (ta, tb) = (by_tick(recorded), by_tick(rerun));
     let ticks: std::collections::BTreeSet<i64> = ta.keys().chain(tb.keys()).copied().collect();
     let (mut sa, mut sb) = (P::default(), P::default());
+    let (ua, ub) = (sa.upcasters(), sb.upcasters());
     let empty = Vec::new();
     for t in ticks {
         let ia = ta.get(&t).unwrap_or(&empty);
         let ib = tb.get(&t).unwrap_or(&empty);
         let mut stats = ReplayStats::default();
         for &i in ia {
-            apply_counted(&mut sa, &mut stats, i, &recorded.events()[i])?;
+            apply_counted(&mut sa, &mut stats, i, &recorded.events()[i], ua.as_ref())?;
         }
         for &i in ib {
-            apply_counted(&mut sb, &mut stats, i, &rerun.events()[i])?;
+            apply_counted(&mut sb, &mut stats, i, &rerun.events()[i], ub.as_ref())?;
         }
         let hash = |s: &P| stable_hash(&serde_json::to_vec(s).unwrap_or_default());
         if hash(&sa) != hash(&sb) {

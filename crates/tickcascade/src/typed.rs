@@ -8,6 +8,9 @@
 use crate::bus::{Context, EventBus, HandlerError, Publish, PublishError, Subscription};
 use crate::event::Event;
 use crate::id::EventId;
+use crate::json::ser::DataError;
+use crate::log::EventLog;
+use crate::upcast::Upcasters;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::fmt;
@@ -43,6 +46,12 @@ use std::fmt;
 pub trait TypedEvent: Serialize + DeserializeOwned + 'static {
     /// The event type string, as logged (`"combat.damage"`).
     const TYPE: &'static str;
+
+    /// The schema version of this payload's shape (default 1). Events of a
+    /// version above 1 are written with a `"schema"` key after Eventure's
+    /// six; an old version's data reaches this type through
+    /// [`Upcasters`](crate::Upcasters).
+    const SCHEMA: u32 = 1;
 }
 
 /// A logged event's data that does not decode into the handler's type
@@ -91,12 +100,46 @@ impl std::error::Error for PayloadError {}
 
 /// Decodes `event`'s data as `T`, naming the event when it cannot.
 pub(crate) fn decode<T: TypedEvent>(event: &Event) -> Result<T, PayloadError> {
-    event.data_as::<T>().map_err(|e| PayloadError {
+    let error = |message: String| PayloadError {
         event_id: event.id().clone(),
         event_type: event.event_type().to_owned(),
         wanted: std::any::type_name::<T>(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    if event.schema() != T::SCHEMA {
+        return Err(error(format!(
+            "its data is schema version {}, this type reads version {} (upcast it first)",
+            event.schema(),
+            T::SCHEMA
+        )));
+    }
+    event.data_as::<T>().map_err(|e| error(e.to_string()))
+}
+
+/// `decode` after upcasting with `upcasters` (an event the chain cannot
+/// bring to `T`'s version is an error naming why). `Ok(None)`: skipped, as
+/// lenient upcasters ask (and counted by them).
+pub(crate) fn decode_upcast<T: TypedEvent>(
+    event: &Event,
+    upcasters: &Upcasters,
+) -> Result<Option<T>, PayloadError> {
+    if event.schema() == T::SCHEMA {
+        return decode::<T>(event).map(Some);
+    }
+    match upcasters.upcast(event) {
+        Ok(Some(up)) => decode::<T>(&up).map(Some),
+        Ok(None) => decode::<T>(event).map(Some),
+        Err(_) if upcasters.is_lenient() => {
+            upcasters.count_skipped();
+            Ok(None)
+        }
+        Err(e) => Err(PayloadError {
+            event_id: event.id().clone(),
+            event_type: event.event_type().to_owned(),
+            wanted: std::any::type_name::<T>(),
+            message: e.to_string(),
+        }),
+    }
 }
 
 impl<S> EventBus<S> {
@@ -110,19 +153,24 @@ impl<S> EventBus<S> {
         + Sync
         + 'static,
     ) -> Subscription {
-        self.subscribe(T::TYPE, move |ctx, e| handler(ctx, e, decode::<T>(e)?))
+        self.subscribe(T::TYPE, move |ctx, e| {
+            match decode_upcast::<T>(e, ctx.upcasters())? {
+                Some(payload) => handler(ctx, e, payload),
+                None => Ok(()),
+            }
+        })
     }
 
     /// Publishes `event` as a root event of type `T::TYPE`.
     pub fn emit<T: TypedEvent>(&mut self, event: &T) -> Result<&Event, PublishError> {
-        self.publish(T::TYPE, event)
+        self.publish_schema((T::TYPE, T::SCHEMA), event, None)
     }
 }
 
 impl<S> Context<'_, S> {
     /// Publishes `event` as a child of the event being handled.
     pub fn emit<T: TypedEvent>(&mut self, event: &T) -> Result<&Event, PublishError> {
-        self.publish(T::TYPE, event)
+        self.publish_schema((T::TYPE, T::SCHEMA), event, None)
     }
 
     /// Publishes `event` with any parent (or none): a cascade that hangs
@@ -132,7 +180,7 @@ impl<S> Context<'_, S> {
         event: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, PublishError> {
-        self.publish_with_parent(T::TYPE, event, parent)
+        self.publish_schema((T::TYPE, T::SCHEMA), event, Some(parent))
     }
 }
 
@@ -151,8 +199,67 @@ impl Event {
     /// assert_eq!(e.payload::<Sold>().transpose()?, Some(Sold { item: "axe".into() }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// An event of `T::TYPE` at another schema version than `T::SCHEMA` is
+    /// an error: use [`payload_upcast`](Self::payload_upcast) for logs that
+    /// may hold old versions.
     pub fn payload<T: TypedEvent>(&self) -> Option<Result<T, PayloadError>> {
         (self.event_type() == T::TYPE).then(|| decode::<T>(self))
+    }
+
+    /// The payload as `T` after bringing the event to the newest version
+    /// `upcasters` know (a renamed type included): `None` when the upcast
+    /// event is not of type `T::TYPE`, or was skipped by lenient upcasters.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use tickcascade::{EventLog, TypedEvent, Upcasters};
+    /// #[derive(Serialize, Deserialize)]
+    /// struct HitV1 { damage: u32 }
+    /// impl TypedEvent for HitV1 { const TYPE: &'static str = "hit"; }
+    /// #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    /// struct Hit { amount: u32, critical: bool }
+    /// impl TypedEvent for Hit { const TYPE: &'static str = "combat.hit"; const SCHEMA: u32 = 2; }
+    ///
+    /// let up = Upcasters::new().with_typed(|v1: HitV1| Hit { amount: v1.damage, critical: false });
+    /// let mut log = EventLog::new();
+    /// let old = log.add_typed(&HitV1 { damage: 4 }, None)?.clone();
+    /// assert!(old.payload::<Hit>().is_none()); // another type name
+    /// let hit = old.payload_upcast::<Hit>(&up).transpose()?;
+    /// assert_eq!(hit, Some(Hit { amount: 4, critical: false }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn payload_upcast<T: TypedEvent>(
+        &self,
+        upcasters: &Upcasters,
+    ) -> Option<Result<T, PayloadError>> {
+        match upcasters.upcast(self) {
+            Ok(Some(up)) => up.payload::<T>(),
+            Ok(None) => self.payload::<T>(),
+            Err(_) if upcasters.is_lenient() => {
+                upcasters.count_skipped();
+                None
+            }
+            Err(e) => Some(Err(PayloadError {
+                event_id: self.id().clone(),
+                event_type: self.event_type().to_owned(),
+                wanted: std::any::type_name::<T>(),
+                message: e.to_string(),
+            })),
+        }
+    }
+}
+
+impl EventLog {
+    /// Logs a typed event (its type name and schema version) at the
+    /// current tick, caused by `parent`: `add_event` for a [`TypedEvent`].
+    pub fn add_typed<T: TypedEvent>(
+        &mut self,
+        event: &T,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, DataError> {
+        let (position, _) = self.add_new((T::TYPE, T::SCHEMA), event, parent, None)?;
+        Ok(&self.events()[position])
     }
 }
 
@@ -161,7 +268,7 @@ pub trait EmitTyped<S>: Publish<S> {
     /// Publishes `event` as an event of type `T::TYPE` (a root from the bus,
     /// a child from a context).
     fn emit_typed<T: TypedEvent>(&mut self, event: &T) -> Result<&Event, PublishError> {
-        self.publish(T::TYPE, event)
+        self.publish_at_schema(T::TYPE, T::SCHEMA, event)
     }
 }
 

@@ -7,6 +7,7 @@ use super::subscriptions::{Plans, Subscriptions};
 use crate::event::Event;
 use crate::id::EventId;
 use crate::log::EventLog;
+use crate::upcast::Upcasters;
 use serde::Serialize;
 
 /// Something events can be published through: an [`EventBus`](crate::EventBus)
@@ -34,6 +35,15 @@ pub trait Publish<S> {
     fn publish<T: Serialize + ?Sized>(
         &mut self,
         event_type: &str,
+        data: &T,
+    ) -> Result<&Event, PublishError>;
+
+    /// `publish` with the data declared at schema version `schema` (what
+    /// typed events with a `SCHEMA` above 1 use; 1 is `publish`).
+    fn publish_at_schema<T: Serialize + ?Sized>(
+        &mut self,
+        event_type: &str,
+        schema: u32,
         data: &T,
     ) -> Result<&Event, PublishError>;
 
@@ -70,6 +80,7 @@ pub struct Context<'a, S> {
     pub(super) current_at: Option<usize>,
     pub(super) depth: usize,
     pub(super) max_depth: usize,
+    pub(super) upcasters: &'a Upcasters,
 }
 
 impl<S> Context<'_, S> {
@@ -83,7 +94,7 @@ impl<S> Context<'_, S> {
     ) -> Result<&Event, PublishError> {
         let parent = self.current.id().clone();
         let at = self.current_at;
-        self.publish_nested(event_type, data, Some(&parent), at)
+        self.publish_nested((event_type, 1), data, Some(&parent), at)
     }
 
     /// Publishes an event with no parent.
@@ -102,14 +113,32 @@ impl<S> Context<'_, S> {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, PublishError> {
-        self.publish_nested(event_type, data, parent, None)
+        self.publish_nested((event_type, 1), data, parent, None)
+    }
+
+    /// `publish_with_parent` at a schema version (typed events); `parent`
+    /// `Some(None)` for no parent, `None` for the event being handled.
+    pub(crate) fn publish_schema<T: Serialize + ?Sized>(
+        &mut self,
+        kind: (&str, u32),
+        data: &T,
+        parent: Option<Option<&EventId>>,
+    ) -> Result<&Event, PublishError> {
+        match parent {
+            Some(parent) => self.publish_nested(kind, data, parent, None),
+            None => {
+                let parent = self.current.id().clone();
+                let at = self.current_at;
+                self.publish_nested(kind, data, Some(&parent), at)
+            }
+        }
     }
 
     /// Publishes one level deeper; `parent_at`: where the parent is in the
     /// log, when known.
     fn publish_nested<T: Serialize + ?Sized>(
         &mut self,
-        event_type: &str,
+        event_type: (&str, u32),
         data: &T,
         parent: Option<&EventId>,
         parent_at: Option<usize>,
@@ -121,8 +150,14 @@ impl<S> Context<'_, S> {
             plans: self.plans,
             depth: self.depth + 1,
             max_depth: self.max_depth,
+            upcasters: self.upcasters,
         };
         publish_at(parts, event_type, data, parent, parent_at)
+    }
+
+    /// The bus's upcasters ([`BusConfig::upcasters`](crate::BusConfig)).
+    pub fn upcasters(&self) -> &Upcasters {
+        self.upcasters
     }
 
     /// The event being handled.
@@ -154,6 +189,15 @@ impl<S> Publish<S> for Context<'_, S> {
         data: &T,
     ) -> Result<&Event, PublishError> {
         Context::publish(self, event_type, data)
+    }
+
+    fn publish_at_schema<T: Serialize + ?Sized>(
+        &mut self,
+        event_type: &str,
+        schema: u32,
+        data: &T,
+    ) -> Result<&Event, PublishError> {
+        Context::publish_schema(self, (event_type, schema), data, None)
     }
 
     fn state_mut(&mut self) -> &mut S {

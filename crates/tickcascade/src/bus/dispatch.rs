@@ -10,6 +10,7 @@ use crate::event::Event;
 use crate::id::EventId;
 use crate::json::ser::DataError;
 use crate::log::EventLog;
+use crate::upcast::Upcasters;
 use serde::Serialize;
 
 /// Red zone and segment size for growing the stack on the heap.
@@ -24,6 +25,7 @@ pub(super) struct Parts<'a, S> {
     pub(super) plans: &'a mut Plans,
     pub(super) depth: usize,
     pub(super) max_depth: usize,
+    pub(super) upcasters: &'a Upcasters,
 }
 
 /// Logs the event at `parts.depth`, then dispatches it. `parent_at`: where
@@ -31,13 +33,13 @@ pub(super) struct Parts<'a, S> {
 #[inline]
 pub(super) fn publish_at<'l, S, T: Serialize + ?Sized>(
     parts: Parts<'l, S>,
-    event_type: &str,
+    kind: (&str, u32),
     data: &T,
     parent: Option<&EventId>,
     parent_at: Option<usize>,
 ) -> Result<&'l Event, PublishError> {
-    publish_with(parts, event_type, |log| {
-        log.add_new(event_type, data, parent, parent_at)
+    publish_with(parts, kind.0, |log| {
+        log.add_new(kind, data, parent, parent_at)
     })
 }
 
@@ -50,7 +52,7 @@ pub(super) fn publish_json_at<'l, S>(
     parent: Option<&EventId>,
 ) -> Result<&'l Event, PublishError> {
     publish_with(parts, event_type, |log| {
-        log.add_new_json(event_type, json, parent, None)
+        log.add_new_json((event_type, 1), json, parent, None)
     })
 }
 
@@ -78,6 +80,7 @@ fn publish_with<'l, S>(
         plans,
         depth,
         max_depth,
+        upcasters,
     } = parts;
     let parts = Parts {
         log: &mut *log,
@@ -86,6 +89,7 @@ fn publish_with<'l, S>(
         plans,
         depth,
         max_depth,
+        upcasters,
     };
     let result = if depth > 1 {
         // Nested publishes recurse: the stack grows on the heap as needed.
@@ -121,6 +125,7 @@ pub(super) fn dispatch_at<S>(
         current_at: logged.map(|(p, _)| p),
         depth: parts.depth,
         max_depth: parts.max_depth,
+        upcasters: parts.upcasters,
     };
     for h in plan {
         if let Some(handler) = subs.handler(h) {

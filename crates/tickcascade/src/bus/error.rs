@@ -51,6 +51,14 @@ pub enum PublishError {
         /// publish's failure with `?`, that `PublishError`).
         source: HandlerError,
     },
+    /// [`EventBus::dispatch`](crate::EventBus::dispatch) could not bring
+    /// an event to the version the bus's upcasters know.
+    Upcast {
+        /// The event.
+        event_id: EventId,
+        /// Why.
+        source: crate::upcast::UpcastError,
+    },
 }
 
 impl fmt::Display for PublishError {
@@ -70,6 +78,9 @@ impl fmt::Display for PublishError {
                 f,
                 "a handler of {event_type:?} event {event_id} failed: {source}"
             ),
+            PublishError::Upcast { event_id, source } => {
+                write!(f, "event {event_id} cannot be dispatched: {source}")
+            }
         }
     }
 }
@@ -79,6 +90,7 @@ impl std::error::Error for PublishError {
         match self {
             PublishError::Data(e) => Some(e),
             PublishError::Handler { source, .. } => Some(source.as_ref()),
+            PublishError::Upcast { source, .. } => Some(source),
             PublishError::DepthLimit { .. } => None,
         }
     }

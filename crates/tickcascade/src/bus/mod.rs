@@ -20,6 +20,7 @@ pub use subscriptions::{Handler, pattern_matches};
 use crate::event::Event;
 use crate::id::EventId;
 use crate::log::EventLog;
+use crate::upcast::Upcasters;
 use dispatch::{Parts, dispatch_at, publish_at, publish_json_at};
 use serde::Serialize;
 use subscriptions::{Plans, Subscriptions};
@@ -38,12 +39,17 @@ pub struct BusConfig {
     /// handler is depth 2). The stack grows on the heap, so the limit is
     /// about runaway recursion, not about stack size. Default 1,000,000.
     pub max_depth: usize,
+    /// How typed handlers (`on::<T>`) read events of an older schema
+    /// version, and what [`EventBus::dispatch`] upcasts first (default:
+    /// none; an old version is then a payload error).
+    pub upcasters: Upcasters,
 }
 
 impl Default for BusConfig {
     fn default() -> Self {
         BusConfig {
             max_depth: 1_000_000,
+            upcasters: Upcasters::new(),
         }
     }
 }
@@ -51,7 +57,12 @@ impl Default for BusConfig {
 impl BusConfig {
     /// Sets how deeply handlers may nest publishes.
     pub fn with_max_depth(self, max_depth: usize) -> Self {
-        BusConfig { max_depth }
+        BusConfig { max_depth, ..self }
+    }
+
+    /// Sets the upcasters typed handlers and `dispatch` use.
+    pub fn with_upcasters(self, upcasters: Upcasters) -> Self {
+        BusConfig { upcasters, ..self }
     }
 }
 
@@ -190,7 +201,17 @@ impl<S> EventBus<S> {
         data: &T,
         parent: Option<&EventId>,
     ) -> Result<&Event, PublishError> {
-        publish_at(self.parts(), event_type, data, parent, None)
+        publish_at(self.parts(), (event_type, 1), data, parent, None)
+    }
+
+    /// `publish_with_parent` at a schema version (typed events).
+    pub(crate) fn publish_schema<T: Serialize + ?Sized>(
+        &mut self,
+        kind: (&str, u32),
+        data: &T,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, PublishError> {
+        publish_at(self.parts(), kind, data, parent, None)
     }
 
     /// Logs an event whose data is given as JSON text (checked and written
@@ -216,7 +237,29 @@ impl<S> EventBus<S> {
     }
 
     /// Delivers an event to the handlers without logging it.
+    ///
+    /// With upcasters set ([`BusConfig::with_upcasters`]), the event is
+    /// first brought to the newest version they know, so an old event
+    /// reaches the handlers of its new type name; one they cannot bring up
+    /// is [`PublishError::Upcast`] (or skipped and counted, when lenient).
     pub fn dispatch(&mut self, event: &Event) -> Result<(), PublishError> {
+        let up = &self.config.upcasters;
+        if !up.is_empty() {
+            match up.upcast(event) {
+                Ok(Some(new)) => return dispatch_at(self.parts(), &new, None),
+                Ok(None) => {}
+                Err(_) if up.is_lenient() => {
+                    up.count_skipped();
+                    return Ok(());
+                }
+                Err(source) => {
+                    return Err(PublishError::Upcast {
+                        event_id: event.id().clone(),
+                        source,
+                    });
+                }
+            }
+        }
         dispatch_at(self.parts(), event, None)
     }
 
@@ -228,6 +271,7 @@ impl<S> EventBus<S> {
             plans: &mut self.plans,
             depth: 1,
             max_depth: self.config.max_depth,
+            upcasters: &self.config.upcasters,
         }
     }
 
@@ -269,6 +313,15 @@ impl<S> Publish<S> for EventBus<S> {
         data: &T,
     ) -> Result<&Event, PublishError> {
         EventBus::publish(self, event_type, data)
+    }
+
+    fn publish_at_schema<T: Serialize + ?Sized>(
+        &mut self,
+        event_type: &str,
+        schema: u32,
+        data: &T,
+    ) -> Result<&Event, PublishError> {
+        EventBus::publish_schema(self, (event_type, schema), data, None)
     }
 
     fn state_mut(&mut self) -> &mut S {

@@ -24,6 +24,11 @@ pub struct LoadReport {
     /// problem when validating), ascending: what [`LoadReport::line_of`]
     /// needs, and no more (a clean file keeps this empty).
     pub skipped_lines: Vec<usize>,
+    /// Events the load's upcasters brought to a newer schema version.
+    pub upcast: usize,
+    /// Events lenient upcasters could not bring up, skipped (each also a
+    /// warning and a skipped line).
+    pub upcast_skipped: usize,
 }
 
 impl LoadReport {
@@ -110,6 +115,10 @@ pub enum LoadErrorKind {
         /// The event's tick.
         tick: i64,
     },
+    /// The load's upcasters could not bring the event to the newest
+    /// version they know (a newer version than the code knows, or a step
+    /// that failed).
+    Upcast(crate::upcast::UpcastError),
 }
 
 /// A load failure: where (source, line, column) and what.
@@ -166,6 +175,7 @@ impl fmt::Display for LoadErrorKind {
             Self::IdTickMismatch { id, tick } => {
                 write!(f, "event id {id:?} does not start with its tick {tick}")
             }
+            Self::Upcast(e) => write!(f, "cannot upcast: {e}"),
         }
     }
 }
@@ -188,6 +198,7 @@ impl LoadErrorKind {
             Self::TickBackwards { .. } => "tick_backwards",
             Self::UnknownParent(_) => "unknown_parent",
             Self::IdTickMismatch { .. } => "id_tick_mismatch",
+            Self::Upcast(_) => "upcast",
         }
     }
 }
@@ -209,6 +220,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
             LoadErrorKind::Io(e) => Some(e),
+            LoadErrorKind::Upcast(e) => Some(e),
             _ => None,
         }
     }

@@ -71,6 +71,8 @@ pub(super) struct Fields<'a> {
     pub(super) data_keys: TopKeys,
     pub(super) id: Option<Option<EventId>>,
     pub(super) parent: Option<Option<EventId>>,
+    /// The `"schema"` key's version, when the line has one.
+    pub(super) schema: Option<u32>,
 }
 
 impl<'a> LineParser<'a, '_> {
@@ -157,6 +159,14 @@ impl<'a> LineParser<'a, '_> {
             return None;
         }
         let parent = id_or_null(sc)?;
+        let schema = if sc.eat(b", \"schema\": ") {
+            match sc.quick_number()? {
+                QuickNumber::Int(v) => Some(u32::try_from(v).ok().filter(|&v| v >= 1)?),
+                QuickNumber::Float(_) => return None,
+            }
+        } else {
+            None
+        };
         if !sc.eat(b"}") || sc.finish().is_err() {
             return None;
         }
@@ -169,6 +179,7 @@ impl<'a> LineParser<'a, '_> {
             data_keys,
             id: Some(id),
             parent: Some(parent),
+            schema,
         })
     }
 
@@ -200,6 +211,7 @@ impl<'a> LineParser<'a, '_> {
             data_keys: TopKeys::UNKNOWN,
             id: None,
             parent: None,
+            schema: None,
         };
         self.scanner
             .expect(b'{', "'{' (each line must be one JSON object)")?;
@@ -305,6 +317,30 @@ impl<'a> LineParser<'a, '_> {
                     self.scanner.value_into(self.data)?;
                     f.has_data = true;
                 }
+                "schema" => {
+                    let at = self.scanner.offset();
+                    if !matches!(self.scanner.peek(), Some(b'-' | b'0'..=b'9')) {
+                        return Err(self.wrong("schema", SCHEMA_RANGE));
+                    }
+                    let found = match self.scanner.number()? {
+                        Number::Int(text) => match text.parse::<u32>() {
+                            Ok(v) if v >= 1 => {
+                                f.schema = Some(v);
+                                return Ok(());
+                            }
+                            _ => text.to_owned(),
+                        },
+                        Number::Float(v) => format!("the float {v}"),
+                    };
+                    return Err(LineError {
+                        offset: Some(at),
+                        kind: LoadErrorKind::WrongType {
+                            field: "schema",
+                            expected: SCHEMA_RANGE,
+                            found,
+                        },
+                    });
+                }
                 "event_id" => f.id = Some(self.id_or_null("event_id")?),
                 "parent_id" => f.parent = Some(self.id_or_null("parent_id")?),
                 _ => {
@@ -316,6 +352,9 @@ impl<'a> LineParser<'a, '_> {
         Ok(())
     }
 }
+
+/// What a `"schema"` value must be.
+const SCHEMA_RANGE: &str = "an integer from 1 to 4294967295";
 
 pub(super) fn missing(name: &'static str) -> LineError {
     LineError {
@@ -377,6 +416,8 @@ pub(super) struct ParsedEvent<'a> {
     pub(super) parent: Option<EventId>,
     pub(super) verbatim_data: Option<&'a str>,
     pub(super) data_keys: TopKeys,
+    /// The data's schema version (1 when the line has no `"schema"` key).
+    pub(super) schema: u32,
 }
 
 /// Parses one line; its data's canonical text is on the line as it is
@@ -417,6 +458,7 @@ pub(super) fn parse_line<'a>(
             parent: f.parent.flatten(),
             verbatim_data: f.verbatim_data,
             data_keys: f.data_keys,
+            schema: f.schema.unwrap_or(1),
         })
     });
     buffers.scan = parser.scanner.into_buffers();

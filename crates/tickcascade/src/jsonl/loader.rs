@@ -12,6 +12,7 @@ use super::options::{LoadMode, LoadOptions};
 use super::strict::StrictState;
 use crate::event::Event;
 use crate::id::{EventId, IdHash};
+use crate::json::top_keys::TopKeys;
 use crate::log::{EventLog, FastMap};
 use std::fs::File;
 use std::io::{self, Read};
@@ -88,7 +89,7 @@ impl Loader {
     pub fn new(source: &str, options: &LoadOptions) -> Loader {
         Loader {
             source: source.to_owned(),
-            options: *options,
+            options: options.clone(),
             log: EventLog::new(),
             report: LoadReport::default(),
             buffers: LineBuffers::default(),
@@ -107,7 +108,7 @@ impl Loader {
     /// whether a torn last line is tolerated (`LoadMode::Lenient`).
     pub fn validating(source: &str, options: &LoadOptions) -> Loader {
         let tolerate_torn = options.mode == LoadMode::Lenient;
-        let strict = options.with_mode(LoadMode::Strict);
+        let strict = options.clone().with_mode(LoadMode::Strict);
         Loader {
             problems: Some(Vec::new()),
             tolerate_torn,
@@ -303,7 +304,7 @@ impl Loader {
             Parsed::Event(p) => p,
         };
         let type_index = self.log.intern_type(&p.event_type);
-        let kind = self.log.take_type(type_index);
+        let kind = self.log.take_type(type_index, p.schema);
         let id = match p.id {
             Some(id) => id,
             None => {
@@ -332,6 +333,35 @@ impl Loader {
             }
         }
         self.max_tick = self.max_tick.max(p.tick);
+        if let Some(up) = &self.options.upcasters {
+            match up.upcast_parts(event.event_type(), event.schema(), event.data_json()) {
+                Ok(None) => {}
+                Ok(Some((name, schema, text))) => {
+                    let type_index = self.log.intern_type(&name);
+                    let event = Event {
+                        kind: self.log.take_type(type_index, schema),
+                        data: self.log.store_data(&text),
+                        ..event
+                    };
+                    self.report.upcast += 1;
+                    self.log.push_typed(event, type_index, TopKeys::UNKNOWN);
+                    return Ok(());
+                }
+                Err(e) if up.is_lenient() => {
+                    self.report.upcast_skipped += 1;
+                    self.report.skipped_lines.push(self.line_no);
+                    self.report.warnings.push(LoadWarning {
+                        line: self.line_no,
+                        message: format!("skipped: cannot upcast: {e}"),
+                    });
+                    return Ok(());
+                }
+                Err(e) => {
+                    let err = self.error(line_text(), None, LoadErrorKind::Upcast(e));
+                    return self.fail_and_skip(err);
+                }
+            }
+        }
         self.log.push_typed(event, type_index, p.data_keys);
         Ok(())
     }

@@ -1,4 +1,6 @@
-//! Load settings: how strictly lines are checked, NaN, threads.
+//! Load settings: how strictly lines are checked, NaN, threads, upcasting.
+
+use crate::upcast::Upcasters;
 
 /// How strictly a log is read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,7 +26,7 @@ pub enum LoadMode {
 /// assert_ne!(opts, LoadOptions::default());
 /// assert_eq!(LoadOptions::default().threads, 1);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoadOptions {
     /// How strictly lines are checked (default: as Eventure).
@@ -42,6 +44,11 @@ pub struct LoadOptions {
     /// bounded on hostile input (`/dev/zero`, a file without newlines).
     /// Eventure has no such limit: a deliberate difference.
     pub max_line_bytes: usize,
+    /// Upcasters applied to every event as it is loaded (default: none;
+    /// the log then holds each event as written). An event they cannot
+    /// bring up is an error naming its line, or, when they are lenient,
+    /// a skipped line counted in [`LoadReport::upcast_skipped`](crate::LoadReport).
+    pub upcasters: Option<Upcasters>,
 }
 
 /// The default longest line: 256 MiB.
@@ -54,6 +61,7 @@ impl Default for LoadOptions {
             allow_nan: false,
             threads: 1,
             max_line_bytes: MAX_LINE_BYTES,
+            upcasters: None,
         }
     }
 }
@@ -72,6 +80,14 @@ impl LoadOptions {
     /// Sets how many threads the load may use (0 and 1: the caller's only).
     pub fn with_threads(self, threads: usize) -> Self {
         LoadOptions { threads, ..self }
+    }
+
+    /// Sets the upcasters applied to events as they are loaded.
+    pub fn with_upcasters(self, upcasters: Upcasters) -> Self {
+        LoadOptions {
+            upcasters: Some(upcasters),
+            ..self
+        }
     }
 
     /// Sets the longest line read, in bytes (at least 1).
