@@ -4,12 +4,15 @@
 //! Columns: `tick` (int64), `timestamp` (double), `type`, `event_id`,
 //! `parent_id` (nullable), `root_id` (the id of the cascade's root),
 //! `depth` (ancestors above the event: 0 for a root), `data` (the data as
-//! canonical JSON text), and one `data_KEY` column per top-level scalar data
+//! canonical JSON text), `schema` (int32: the data's schema version, 1 for
+//! Eventure's events), and one `data_KEY` column per top-level scalar data
 //! field whose values have one type across the log (int64, double, boolean
 //! or string; absent or null values are nulls). Zstandard-compressed, row
 //! groups of at most 100,000 rows.
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, StringBuilder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use indexmap::IndexMap;
@@ -240,6 +243,7 @@ pub fn write_parquet<W: Write + Send>(logs: &[&EventLog], sink: W) -> Result<W, 
         Field::new("root_id", DataType::Utf8, false),
         Field::new("depth", DataType::Int64, false),
         Field::new("data", DataType::Utf8, false),
+        Field::new("schema", DataType::Int32, false),
     ];
     for (key, kind) in &typed {
         let mut name = String::new();
@@ -288,6 +292,7 @@ pub fn write_parquet<W: Write + Send>(logs: &[&EventLog], sink: W) -> Result<W, 
             let mut root = StringBuilder::new();
             let mut depth = Int64Builder::with_capacity(rows);
             let mut data = StringBuilder::new();
+            let mut schema_version = Int32Builder::with_capacity(rows);
             let mut typed_cols: Vec<Column> =
                 typed.values().map(|k| Column::new(*k, rows)).collect();
             let mut filled = vec![false; typed.len()];
@@ -312,6 +317,7 @@ pub fn write_parquet<W: Write + Send>(logs: &[&EventLog], sink: W) -> Result<W, 
                 root.append_value(&id_text);
                 depth.append_value(depths[i].max(0));
                 data.append_value(e.data_json());
+                schema_version.append_value(i32::try_from(e.schema()).unwrap_or(i32::MAX));
                 if !typed_cols.is_empty() {
                     filled.iter_mut().for_each(|f| *f = false);
                     for_each_member(e.data_json(), |key, value| {
@@ -336,6 +342,7 @@ pub fn write_parquet<W: Write + Send>(logs: &[&EventLog], sink: W) -> Result<W, 
                 Arc::new(root.finish()),
                 Arc::new(depth.finish()),
                 Arc::new(data.finish()),
+                Arc::new(schema_version.finish()),
             ];
             columns.extend(typed_cols.into_iter().map(Column::finish));
             writer.write(&RecordBatch::try_new(schema.clone(), columns)?)?;

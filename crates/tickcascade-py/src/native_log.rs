@@ -102,18 +102,22 @@ impl NativeLog {
     /// Appends an event at the current tick with a fresh id, holding `data`
     /// (what `json.dumps` would write; it raises what `json.dumps` raises,
     /// and `ValueError` for NaN). Returns (position, tick, timestamp, id).
-    #[pyo3(signature = (event_type, data, parent_id = None))]
+    #[pyo3(signature = (event_type, data, parent_id = None, schema = 1))]
     fn add(
         &mut self,
         event_type: &str,
         data: &Bound<'_, PyAny>,
         parent_id: Option<&str>,
+        schema: u32,
     ) -> PyResult<(usize, i64, f64, String)> {
+        if schema == 0 {
+            return Err(PyValueError::new_err("schema versions start at 1"));
+        }
         let text = crate::to_json::dumps(data)?;
         let parent = parent_id.map(EventId::from);
         let e = self
             .log
-            .add_event_json(event_type, &text, parent.as_ref())
+            .add_versioned_json(event_type, schema, &text, parent.as_ref())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let row = (e.tick(), e.timestamp().as_f64(), e.id().to_string());
         Ok((self.log.len() - 1, row.0, row.1, row.2))
@@ -132,7 +136,7 @@ impl NativeLog {
         Ok(self.log.len() - 1)
     }
 
-    /// (tick, timestamp, type, id, parent_id) of the event at `position`.
+    /// (tick, timestamp, type, id, parent_id, schema) of the event at `position`.
     fn row<'py>(&self, py: Python<'py>, position: usize) -> PyResult<Bound<'py, PyTuple>> {
         let e = self.event(position)?;
         let parent = e.parent_id().map(|p| p.to_string());
@@ -142,6 +146,7 @@ impl NativeLog {
             e.event_type(),
             e.id().to_string(),
             parent,
+            e.schema(),
         )
             .into_pyobject(py)
     }

@@ -187,3 +187,30 @@ def test_a_log_written_by_the_rust_cli_loads_here():
     assert log.events[0].type == "game.start"
     assert log.events[0].data["seed"] == 7
     assert len(log.events) == sum(EventQuery(log).count_events_by_type().values())
+
+
+def test_schema_versions_survive_load_save_and_standalone_events(tmp_path):
+    path = FIXTURES / "schema" / "inventory_upcast.jsonl"
+    text = path.read_text(encoding="utf-8")
+    log = EventLog.load_from_file(str(path))
+    versions = {e.type: e.schema for e in log.events}
+    assert versions["treasure.found"] == 3 and versions["item.picked"] == 2
+    assert versions["room.entered"] == 1
+    # Saved back byte for byte, keys included; to_json too.
+    out = tmp_path / "copy.jsonl"
+    log.save_to_file(str(out))
+    assert out.read_text(encoding="utf-8") == text
+    assert "".join(e.to_json() + "\n" for e in log.events) == text
+    # A standalone event round-trips its version; version 1 writes no key.
+    e = Event.from_json(log.events[1].to_json())
+    assert e.schema == log.events[1].schema
+    assert '"schema"' not in Event(0, 1.0, "x", {}).to_json()
+    # Publishing at a version writes the key; appending keeps it.
+    fresh = EventLog(clock="ticks")
+    bus = EventBus(fresh)
+    moved = bus.publish("player.move", {"room": "hall"}, schema=2)
+    assert moved.schema == 2 and moved.to_json().endswith('"parent_id": null, "schema": 2}')
+    assert fresh.events[0].schema == 2
+    other = EventLog()
+    other.events.append(moved)
+    assert other.events[0].schema == 2 and other.events[0] == moved

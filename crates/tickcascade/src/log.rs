@@ -562,6 +562,29 @@ impl EventLog {
         Ok(&self.events[position])
     }
 
+    /// [`add_event_json`](Self::add_event_json) with the data declared at
+    /// schema version `schema` (written as a `"schema"` key when above 1):
+    /// for hosts that log versioned events without a Rust type (the Python
+    /// package); typed code uses [`add_typed`](Self::add_typed).
+    ///
+    /// ```
+    /// use tickcascade::EventLog;
+    /// let mut log = EventLog::new();
+    /// let e = log.add_versioned_json("player.move", 2, r#"{"room": "hall"}"#, None)?;
+    /// assert!(e.to_json().ends_with(r#""schema": 2}"#));
+    /// # Ok::<(), tickcascade::DataError>(())
+    /// ```
+    pub fn add_versioned_json(
+        &mut self,
+        event_type: &str,
+        schema: u32,
+        json: &str,
+        parent: Option<&EventId>,
+    ) -> Result<&Event, DataError> {
+        let (position, _) = self.add_new_json((event_type, schema), json, parent, None)?;
+        Ok(&self.events[position])
+    }
+
     /// `add_event`, returning the position and the type's index (the bus
     /// dispatches from them). `parent_at`: where the parent is, when the
     /// caller knows (the bus does for a child of the event it dispatches);

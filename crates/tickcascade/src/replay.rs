@@ -405,6 +405,7 @@ pub struct Divergence {
 fn same_event(a: &Event, b: &Event, ignore_time: bool) -> bool {
     a.tick() == b.tick()
         && a.event_type() == b.event_type()
+        && a.schema() == b.schema()
         && a.data_json() == b.data_json()
         && a.id() == b.id()
         && a.parent_id() == b.parent_id()
@@ -457,7 +458,8 @@ fn first_differing_in_tick(
 }
 
 /// The first tick at which two logs differ (comparing each tick's events in
-/// log order: type, data, id, parent, and timestamp unless `ignore_time`).
+/// log order: type, schema version, data, id, parent, and timestamp unless
+/// `ignore_time`).
 pub fn first_difference(a: &EventLog, b: &EventLog, ignore_time: bool) -> Option<Divergence> {
     let (ta, tb) = (by_tick(a), by_tick(b));
     let ticks: std::collections::BTreeSet<i64> = ta.keys().chain(tb.keys()).copied().collect();

@@ -3,7 +3,7 @@
 //! skip finished runs and redo unfinished ones, and shards split the seeds.
 
 use crate::common::fixture;
-use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_array::{Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::BTreeSet;
 use tickcascade::sim::Runner;
@@ -38,20 +38,28 @@ fn strings(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
 
 #[test]
 fn the_parquet_export_reads_back_as_the_logs_events() {
-    for name in ["game", "values", "duplicates", "cycles", "orphans"] {
-        let log = load_file(
-            &fixture(&format!("eventure/{name}.jsonl")),
-            &LoadOptions::default(),
-        )
-        .unwrap()
-        .0;
+    for name in [
+        "eventure/game",
+        "eventure/values",
+        "eventure/duplicates",
+        "eventure/cycles",
+        "eventure/orphans",
+        "schema/inventory_upcast",
+    ] {
+        let log = load_file(&fixture(&format!("{name}.jsonl")), &LoadOptions::default())
+            .unwrap()
+            .0;
         let batches = read(write_parquet(&[&log], Vec::new()).unwrap());
         let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
         assert_eq!(rows, log.len(), "{name}");
+        if name.starts_with("schema/") {
+            assert!(log.events().iter().any(|e| e.schema() == 3), "{name}");
+        }
         let mut k = 0;
         for b in &batches {
             let ticks = column::<Int64Array>(b, "tick");
             let ts = column::<Float64Array>(b, "timestamp");
+            let schema = column::<Int32Array>(b, "schema");
             let (types, ids, parents, data) = (
                 strings(b, "type"),
                 strings(b, "event_id"),
@@ -66,6 +74,7 @@ fn the_parquet_export_reads_back_as_the_logs_events() {
                 assert_eq!(ids[r], Some(e.id().to_string()));
                 assert_eq!(parents[r], e.parent_id().map(|p| p.to_string()));
                 assert_eq!(data[r].as_deref(), Some(e.data_json()));
+                assert_eq!(schema.value(r), e.schema() as i32);
                 k += 1;
             }
         }

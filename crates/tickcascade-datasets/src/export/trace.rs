@@ -196,6 +196,9 @@ pub fn write_trace(
             text(&e.id().to_string()),
             e.tick(),
         )?;
+        if e.schema() > 1 {
+            write!(out, "\"schema\":{},", e.schema())?;
+        }
         let data = e.data_json();
         if readers_keep(data) {
             write!(out, "\"data\":{data}}}}}")?;

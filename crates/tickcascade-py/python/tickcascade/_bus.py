@@ -37,12 +37,16 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event_type, data, parent_event=None):
-        """Logs the event and dispatches it; returns it."""
+    def publish(self, event_type, data, parent_event=None, schema=1):
+        """Logs the event and dispatches it; returns it. ``schema``: the
+        version of the data's shape (see ``EventLog.add_event``)."""
         log = self.event_log
         if log is None:
             raise ValueError("EventBus requires an EventLog to publish events")
-        event = log.add_event(event_type, data, parent_event)
+        if schema == 1:
+            event = log.add_event(event_type, data, parent_event)
+        else:
+            event = log.add_event(event_type, data, parent_event, schema)
         # dispatch, inlined (the hot path); a subclass's dispatch still runs.
         if type(self).dispatch is not EventBus.dispatch:
             self.dispatch(event)

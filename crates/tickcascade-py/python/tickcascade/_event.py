@@ -21,19 +21,20 @@ class Event:
     """One event: tick, timestamp, type, data, id (``tick-HASH-seq``) and
     the id of the event that caused it."""
 
-    __slots__ = ("tick", "timestamp", "type", "_data", "id", "parent_id", "_log", "_pos")
+    __slots__ = ("tick", "timestamp", "type", "_data", "id", "parent_id", "schema", "_log", "_pos")
 
     # Per tick, per type hash, the last sequence number handed out by
     # Event(...) (Eventure's process-wide counters; a log keeps its own).
     _event_sequences = {}
     _hashes = {}
 
-    def __init__(self, tick, timestamp, type, data, id=None, parent_id=None):
+    def __init__(self, tick, timestamp, type, data, id=None, parent_id=None, schema=1):
         self.tick = tick
         self.timestamp = timestamp
         self.type = type
         self._data = data
         self.parent_id = parent_id
+        self.schema = schema
         self._log = None
         self._pos = -1
         self.id = self._generate_event_id() if id is None else id
@@ -69,17 +70,19 @@ class Event:
         return f"{self.tick}-{type_hash}-{self._get_next_sequence(self.tick, type_hash)}"
 
     def to_json(self):
-        """The event as one JSON object, keys in Eventure's order."""
-        return json.dumps(
-            {
-                "tick": self.tick,
-                "timestamp": self.timestamp,
-                "type": self.type,
-                "data": self.data,
-                "event_id": self.id,
-                "parent_id": self.parent_id,
-            }
-        )
+        """The event as one JSON object, keys in Eventure's order; a
+        ``"schema"`` key follows them when the version is above 1."""
+        record = {
+            "tick": self.tick,
+            "timestamp": self.timestamp,
+            "type": self.type,
+            "data": self.data,
+            "event_id": self.id,
+            "parent_id": self.parent_id,
+        }
+        if self.schema != 1:
+            record["schema"] = self.schema
+        return json.dumps(record)
 
     @classmethod
     def from_json(cls, json_str):
@@ -92,10 +95,11 @@ class Event:
             data=record["data"],
             id=record.get("event_id"),
             parent_id=record.get("parent_id"),
+            schema=record.get("schema", 1),
         )
 
     def _fields(self):
-        return (self.tick, self.timestamp, self.type, self.data, self.id, self.parent_id)
+        return (self.tick, self.timestamp, self.type, self.data, self.id, self.parent_id, self.schema)
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -108,14 +112,16 @@ class Event:
         return (
             f"{type(self).__qualname__}(tick={self.tick!r}, timestamp={self.timestamp!r}, "
             f"type={self.type!r}, data={self.data!r}, id={self.id!r}, "
-            f"parent_id={self.parent_id!r})"
+            f"parent_id={self.parent_id!r}"
+            + (f", schema={self.schema!r})" if self.schema != 1 else ")")
         )
 
 
 def _view(log, pos, data=_UNSET):
     """The logged event at ``pos`` as an ``Event``."""
     event = Event.__new__(Event)
-    event.tick, event.timestamp, event.type, event.id, event.parent_id = log._native.row(pos)
+    (event.tick, event.timestamp, event.type, event.id, event.parent_id,
+     event.schema) = log._native.row(pos)
     event._data = data
     event._log = log
     event._pos = pos

@@ -41,11 +41,16 @@ class EventLog:
         """Moves to the next tick."""
         self._native.advance_tick()
 
-    def add_event(self, type, data, parent_event=None):
+    def add_event(self, type, data, parent_event=None, schema=1):
         """Logs an event at the current tick and returns it. The data must
-        be JSON-serializable (it is checked now, not at save)."""
+        be JSON-serializable (it is checked now, not at save). ``schema``:
+        the version of the data's shape (above 1 it is saved as a
+        ``"schema"`` key, which Eventure ignores)."""
         parent_id = parent_event.id if parent_event else None
-        pos, tick, timestamp, event_id = self._native.add(type, data, parent_id)
+        if schema == 1:
+            pos, tick, timestamp, event_id = self._native.add(type, data, parent_id)
+        else:
+            pos, tick, timestamp, event_id = self._native.add(type, data, parent_id, schema)
         event = _new_event(Event)
         event.tick = tick
         event.timestamp = timestamp
@@ -53,6 +58,7 @@ class EventLog:
         event._data = data
         event.id = event_id
         event.parent_id = parent_id
+        event.schema = schema
         event._log = self
         event._pos = pos
         return event
