@@ -194,8 +194,8 @@ impl Upcasters {
             })?;
             if canonical(&value)? != text {
                 return Err(UpcastErrorKind::Unrepresentable(
-                    "reading it as a serde_json::Value would change it (an integer wider than \
-                     64 bits?): write a typed step"
+                    "reading it as a serde_json::Value would change it (a number it cannot hold \
+                     exactly): write a typed step"
                         .into(),
                 ));
             }

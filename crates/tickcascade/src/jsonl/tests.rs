@@ -290,3 +290,41 @@ fn strict_reports_what_default_accepts() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn a_schema_key_is_read_in_any_layout_and_a_bad_one_names_its_line() {
+    let six = r#""tick": 0, "timestamp": 1.0, "type": "t", "data": {}, "event_id": "0-A-1", "parent_id": null"#;
+    for (line, want) in [
+        (format!("{{{six}, \"schema\": 2}}"), 2),
+        (format!("{{{six}, \"schema\": 1}}"), 1),
+        (format!("{{\"schema\":7,{}}}", six.replace(": ", ":")), 7),
+        (format!("{{{six}, \"schema\": 4294967295}}"), u32::MAX),
+        (format!("{{{six}}}"), 1),
+    ] {
+        let log = load(&format!("{line}\n"), &LoadOptions::default()).unwrap();
+        assert_eq!(log.events()[0].schema(), want, "{line}");
+    }
+    // Version 1 is written without the key; others after the six keys.
+    let log = load(
+        &format!("{{{six}, \"schema\": 1}}\n"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(resave(&log), format!("{{{six}}}\n"));
+    let log = load(
+        &format!("{{\"schema\": 3, {six}}}\n"),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(resave(&log), format!("{{{six}, \"schema\": 3}}\n"));
+    for bad in ["0", "-1", "2.0", "\"2\"", "null", "4294967296", "1e3"] {
+        let text = format!("{{{six}}}\n{{{six}, \"schema\": {bad}}}\n");
+        let err = load(&text, &LoadOptions::default()).unwrap_err();
+        assert_eq!(err.line, 2, "{bad}");
+        assert!(
+            err.to_string()
+                .contains("\"schema\" must be an integer from 1 to 4294967295"),
+            "{bad}: {err}"
+        );
+    }
+}

@@ -250,3 +250,23 @@ fn emitted_typed_events_carry_their_version() {
     assert_eq!(log.events()[0].id().to_string(), "0-ECBC-1");
     assert_eq!(log.events()[1].id().to_string(), "0-ECBC-2");
 }
+
+#[test]
+fn the_json_escape_hatch_passes_every_finite_float_unchanged() {
+    // serde_json reads floats exactly only with its `float_roundtrip`
+    // feature (the workspace enables it); without it some would be refused.
+    let up = Upcasters::new().with_json("f", 1, "f", Ok);
+    let mut rng = crate::sim::SimRng::new(11);
+    let mut log = EventLog::new();
+    let mut checked = 0;
+    while checked < 20_000 {
+        let v = f64::from_bits(rng.next_u64());
+        if !v.is_finite() {
+            continue;
+        }
+        let e = log.add_event("f", &v, None).unwrap().clone();
+        let up_e = up.upcast(&e).unwrap().unwrap();
+        assert_eq!(up_e.data_json(), e.data_json());
+        checked += 1;
+    }
+}
