@@ -1,12 +1,15 @@
 //! Following a live log: a [`Follower`] reads what a writer (a
-//! `LiveWriter`, or anything) appends to a JSONL file, event by event. A
-//! torn last line waits until its newline arrives; a file that shrinks or
+//! `LiveWriter`, or anything) appends to a JSONL file, event by event,
+//! gzip or zstd compressed too (recognized by the first bytes; a `LiveWriter`
+//! ends a frame at each flush, and an unfinished frame waits like a torn
+//! line). A torn last line waits until its newline arrives; a file that shrinks or
 //! is replaced by another is reported, and followed from its start. It
 //! never busy-waits: [`Follower::wait`] sleeps between looks, and stops
 //! when asked (a flag another thread or a signal handler sets) or when the
 //! file has not grown for a while.
 
-use crate::jsonl::{LoadError, LoadOptions, Loader};
+use crate::jsonl::{Compression, LoadError, LoadErrorKind, LoadOptions, Loader};
+use crate::jsonl::{OpenError, PushDecoder};
 use crate::log::EventLog;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -97,6 +100,12 @@ pub struct Follower {
     /// The unfinished last line, waiting for its newline.
     pending: Vec<u8>,
     loader: Loader,
+    /// Whether the file's first bytes were looked at for a compression.
+    sniffed: bool,
+    /// The decoder of a compressed file.
+    decoder: Option<PushDecoder>,
+    /// Decoded bytes not yet split into lines.
+    decoded: Vec<u8>,
 }
 
 /// Device and inode, where the platform has them.
@@ -130,6 +139,9 @@ impl Follower {
             offset: 0,
             pending: Vec::new(),
             loader,
+            sniffed: false,
+            decoder: None,
+            decoded: Vec::new(),
         })
     }
 
@@ -150,6 +162,9 @@ impl Follower {
         self.offset = 0;
         self.pending.clear();
         self.loader = Loader::new(&self.name, &self.options.load);
+        self.sniffed = false;
+        self.decoder = None;
+        self.decoded.clear();
     }
 
     /// One look: reads what was appended and turns complete lines into
@@ -197,25 +212,64 @@ impl Follower {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(self.loader.read_error(e)),
             };
-            self.offset += n as u64;
-            let mut rest = &chunk[..n];
-            while let Some(i) = memchr::memchr(b'\n', rest) {
-                self.pending.extend_from_slice(&rest[..i]);
-                let mut line = std::mem::take(&mut self.pending);
-                if line.last() == Some(&b'\r') {
-                    line.pop();
+            let raw = &chunk[..n];
+            if !self.sniffed {
+                // A first read shorter than a magic number that could be
+                // one waits for more bytes (it is read again next time).
+                let could_be_magic = [&[0x1f, 0x8b][..], &[0x28, 0xb5, 0x2f, 0xfd][..]]
+                    .iter()
+                    .any(|m| raw.len() < m.len() && m.starts_with(raw));
+                if could_be_magic {
+                    return Ok(());
                 }
-                self.loader.line(&line, true)?;
-                line.clear();
-                self.pending = line;
-                rest = &rest[i + 1..];
+                self.sniffed = true;
+                match PushDecoder::new(Compression::sniff(raw)) {
+                    Ok(decoder) => self.decoder = decoder,
+                    Err(OpenError::Unavailable(kind)) => {
+                        return self
+                            .loader
+                            .refuse_unfinished(LoadErrorKind::Compressed(kind.name()));
+                    }
+                    Err(OpenError::Io(e)) => return Err(self.loader.read_error(e)),
+                }
             }
-            self.pending.extend_from_slice(rest);
-            if self.pending.len() > self.options.load.max_line_bytes {
-                let line = std::mem::take(&mut self.pending);
-                return self.loader.line(&line, false);
+            self.offset += n as u64;
+            match &mut self.decoder {
+                None => self.split_lines(raw)?,
+                Some(decoder) => {
+                    let mut decoded = std::mem::take(&mut self.decoded);
+                    let pushed = decoder.push(raw, &mut decoded);
+                    let split = self.split_lines(&decoded);
+                    decoded.clear();
+                    self.decoded = decoded;
+                    pushed.map_err(|e| self.loader.read_error(e))?;
+                    split?;
+                }
             }
         }
+    }
+
+    /// Turns the complete lines of `bytes` (after the pending tail) into
+    /// events; keeps the unfinished rest pending.
+    fn split_lines(&mut self, bytes: &[u8]) -> Result<(), LoadError> {
+        let mut rest = bytes;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            self.pending.extend_from_slice(&rest[..i]);
+            let mut line = std::mem::take(&mut self.pending);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            self.loader.line(&line, true)?;
+            line.clear();
+            self.pending = line;
+            rest = &rest[i + 1..];
+        }
+        self.pending.extend_from_slice(rest);
+        if self.pending.len() > self.options.load.max_line_bytes {
+            let line = std::mem::take(&mut self.pending);
+            return self.loader.line(&line, false);
+        }
+        Ok(())
     }
 
     /// Looks until something happens: new events, a truncation or a

@@ -161,3 +161,68 @@ fn a_run_killed_mid_write_loses_at_most_its_last_frame() {
         );
     }
 }
+
+#[test]
+fn a_follower_reads_a_compressed_live_log_frame_by_frame() {
+    use tickcascade::{EventLog, FollowOptions, Followed, Follower, LiveWriter, SyncPolicy};
+    let dir = temp_dir("follow");
+    for name in ["live.jsonl.zst", "live.jsonl.gz"] {
+        let path = dir.join(name);
+        let mut log = EventLog::new();
+        log.attach_writer(LiveWriter::create(&path, SyncPolicy::FlushPerTick).unwrap());
+        let mut follower = Follower::open(&path, FollowOptions::default()).unwrap();
+        assert_eq!(follower.poll().unwrap(), Followed::Unchanged, "{name}");
+        for tick in 0..5 {
+            for k in 0..3 {
+                log.add_event("t", &serde_json::json!({"tick": tick, "k": k}), None)
+                    .unwrap();
+            }
+            // The tick's frame ends when the tick does.
+            log.advance_tick();
+            assert_eq!(
+                follower.poll().unwrap(),
+                Followed::Grew,
+                "{name} tick {tick}"
+            );
+            assert_eq!(follower.log().len(), log.len(), "{name} tick {tick}");
+        }
+        let a: Vec<String> = follower
+            .log()
+            .events()
+            .iter()
+            .map(|e| e.to_json())
+            .collect();
+        let b: Vec<String> = log.events().iter().map(|e| e.to_json()).collect();
+        assert_eq!(a, b, "{name}");
+    }
+}
+
+#[test]
+fn a_follower_waits_for_a_compressed_file_whose_magic_number_is_cut() {
+    use tickcascade::{FollowOptions, Followed, Follower};
+    let dir = temp_dir("follow-cut");
+    let full = dir.join("full.jsonl.zst");
+    assert!(demo(&full, &["--ticks", "3"]).status.success());
+    let bytes = std::fs::read(&full).unwrap();
+    let path = dir.join("growing.jsonl.zst");
+    for cut in [1, 3, 40, bytes.len() / 2] {
+        std::fs::write(&path, &bytes[..cut]).unwrap();
+        let (whole, _) =
+            tickcascade::load_file(&full, &tickcascade::LoadOptions::default()).unwrap();
+        let mut follower = Follower::open(&path, FollowOptions::default()).unwrap();
+        let first = follower.poll().unwrap();
+        if cut <= 40 {
+            // No frame is complete yet (the magic number itself, for 1 and 3).
+            assert_eq!(first, Followed::Unchanged, "cut at {cut}");
+        }
+        // Only complete frames' lines are events; the rest waits.
+        assert!(follower.log().len() < whole.len(), "cut at {cut}");
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, &bytes[cut..]).unwrap();
+        assert_eq!(follower.poll().unwrap(), Followed::Grew, "cut at {cut}");
+        assert_eq!(follower.log().len(), whole.len(), "cut at {cut}");
+    }
+}

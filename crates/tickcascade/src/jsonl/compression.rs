@@ -159,6 +159,63 @@ pub(crate) fn decompress<'a>(
     }
 }
 
+/// A decoder fed bytes as they arrive (a followed file that is still being
+/// written): what the input so far decodes to comes out at once, and an
+/// unfinished frame waits for the rest of its bytes.
+pub(crate) enum PushDecoder {
+    #[cfg(feature = "gzip")]
+    Gzip(flate2::write::MultiGzDecoder<Vec<u8>>),
+    #[cfg(feature = "zstd")]
+    Zstd(zstd::stream::write::Decoder<'static, Vec<u8>>),
+}
+
+impl PushDecoder {
+    /// A decoder for `kind` (`None` for plain input).
+    pub(crate) fn new(kind: Compression) -> Result<Option<PushDecoder>, OpenError> {
+        match kind {
+            Compression::None => Ok(None),
+            #[cfg(feature = "gzip")]
+            Compression::Gzip => Ok(Some(PushDecoder::Gzip(flate2::write::MultiGzDecoder::new(
+                Vec::new(),
+            )))),
+            #[cfg(feature = "zstd")]
+            Compression::Zstd => zstd::stream::write::Decoder::new(Vec::new())
+                .map(|d| Some(PushDecoder::Zstd(d)))
+                .map_err(OpenError::Io),
+            #[allow(unreachable_patterns)]
+            other => Err(OpenError::Unavailable(other)),
+        }
+    }
+
+    /// Decodes `input`, appending what it completes to `out`. A decoder
+    /// error is a [`DamagedFrame`].
+    #[cfg_attr(
+        not(any(feature = "gzip", feature = "zstd")),
+        allow(unreachable_code, unused_variables)
+    )]
+    pub(crate) fn push(&mut self, input: &[u8], out: &mut Vec<u8>) -> io::Result<()> {
+        let (kind, result, decoded): (Compression, io::Result<()>, &mut Vec<u8>) = match *self {
+            #[cfg(feature = "gzip")]
+            PushDecoder::Gzip(ref mut d) => {
+                let r = d.write_all(input).and_then(|()| d.flush());
+                (Compression::Gzip, r, d.get_mut())
+            }
+            #[cfg(feature = "zstd")]
+            PushDecoder::Zstd(ref mut d) => {
+                let r = d.write_all(input).and_then(|()| d.flush());
+                (Compression::Zstd, r, d.get_mut())
+            }
+        };
+        out.append(decoded);
+        result.map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                DamagedFrame(kind, e.to_string()),
+            )
+        })
+    }
+}
+
 enum Encoder<W: Write> {
     Plain(W),
     #[cfg(feature = "gzip")]

@@ -119,7 +119,7 @@ impl Loader {
     /// An error about the line being read (`line_no + 1`), before it is
     /// complete: too long, or binary. Counted as that line, always an error
     /// (never a torn line, never skipped when validating).
-    fn refuse_unfinished(&mut self, kind: LoadErrorKind) -> Result<(), LoadError> {
+    pub(crate) fn refuse_unfinished(&mut self, kind: LoadErrorKind) -> Result<(), LoadError> {
         self.line_no += 1;
         self.stopped = true;
         Err(self.error("", None, kind))

@@ -27,6 +27,7 @@ mod save;
 mod strict;
 
 pub use compression::Compression;
+pub(crate) use compression::{OpenError, PushDecoder};
 pub use error::{LoadError, LoadErrorKind, LoadReport, LoadWarning};
 pub use live_writer::{LiveWriter, SyncPolicy};
 pub use loader::{Loader, feed_reader, load_file, read_log, read_log_from};
