@@ -288,7 +288,13 @@ impl Upcasters {
                     _ => Ok(current),
                 };
             };
-            // Steps raise the version, so the chain ends (each step once).
+            // Steps raise the version, so the chain ends (each step once);
+            // only a `with_json` step from u32::MAX could not.
+            if step.to_schema <= version {
+                return Err(fail(UpcastErrorKind::Step(
+                    "no version follows this one".into(),
+                )));
+            }
             let next = (step.run)(text).map_err(fail)?;
             current = Some((step.to_type.clone(), step.to_schema, next));
         }

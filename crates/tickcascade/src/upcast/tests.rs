@@ -270,3 +270,19 @@ fn the_json_escape_hatch_passes_every_finite_float_unchanged() {
         checked += 1;
     }
 }
+
+#[test]
+fn a_step_from_the_last_version_cannot_loop() {
+    let up = Upcasters::new().with_json("x", u32::MAX, "x", Ok);
+    let mut log = EventLog::new();
+    let e = log
+        .add_event("x", &1, None)
+        .unwrap()
+        .clone()
+        .with_schema(u32::MAX);
+    let err = up.upcast(&e).unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &UpcastErrorKind::Step("no version follows this one".into())
+    );
+}
