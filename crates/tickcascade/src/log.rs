@@ -5,7 +5,7 @@
 //! holder of each id, children of each id, positions of each type. Ticks
 //! only move forward through [`EventLog::advance_tick`].
 //!
-//! Size: about 760 lines without its tests: the log's indexes (ids, links,
+//! Size: about 890 lines without its tests: the log's indexes (ids, links,
 //! types, counters) are updated together on every append, so they stay in
 //! one file where the invariants can be checked side by side.
 
