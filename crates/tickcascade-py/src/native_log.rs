@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::{PyIndexError, PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyString, PyTuple};
 use pyo3::{IntoPyObjectExt, create_exception};
 use tickcascade::{Clock, Event, EventId, EventLog, LoadMode, LoadOptions, Timestamp};
 
@@ -19,6 +19,9 @@ create_exception!(
 #[pyclass(module = "tickcascade._native")]
 pub struct NativeLog {
     pub(crate) log: EventLog,
+    /// The data's JSON text and the id's text while an event is added
+    /// (kept between calls: no allocation per event).
+    scratch: String,
 }
 
 impl NativeLog {
@@ -75,6 +78,7 @@ impl NativeLog {
     fn new(clock: &str) -> PyResult<Self> {
         Ok(NativeLog {
             log: EventLog::with_clock(clock_named(clock)?),
+            scratch: String::new(),
         })
     }
 
@@ -103,24 +107,38 @@ impl NativeLog {
     /// (what `json.dumps` would write; it raises what `json.dumps` raises,
     /// and `ValueError` for NaN). Returns (position, tick, timestamp, id).
     #[pyo3(signature = (event_type, data, parent_id = None, schema = 1))]
-    fn add(
+    fn add<'py>(
         &mut self,
+        py: Python<'py>,
         event_type: &str,
         data: &Bound<'_, PyAny>,
         parent_id: Option<&str>,
         schema: u32,
-    ) -> PyResult<(usize, i64, f64, String)> {
+    ) -> PyResult<Bound<'py, PyTuple>> {
         if schema == 0 {
             return Err(PyValueError::new_err("schema versions start at 1"));
         }
-        let text = crate::to_json::dumps(data)?;
-        let parent = parent_id.map(EventId::from);
-        let e = self
-            .log
-            .add_versioned_json(event_type, schema, &text, parent.as_ref())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        let row = (e.tick(), e.timestamp().as_f64(), e.id().to_string());
-        Ok((self.log.len() - 1, row.0, row.1, row.2))
+        let mut text = std::mem::take(&mut self.scratch);
+        let added = crate::to_json::dumps_into(data, &mut text).and_then(|()| {
+            let parent = parent_id.map(EventId::from);
+            self.log
+                .add_versioned_json(event_type, schema, &text, parent.as_ref())
+                .map(|e| (e.tick(), e.timestamp().as_f64()))
+                .map_err(|e| PyValueError::new_err(e.to_string()))
+        });
+        let (tick, timestamp) = match added {
+            Ok(row) => row,
+            Err(e) => {
+                self.scratch = text;
+                return Err(e);
+            }
+        };
+        let position = self.log.len() - 1;
+        text.clear();
+        self.log.events()[position].id().push_to(&mut text);
+        let id = PyString::new(py, &text);
+        self.scratch = text;
+        (position, tick, timestamp, id).into_pyobject(py)
     }
 
     /// Appends an event as it is, id kept (one line of JSON, as
@@ -237,6 +255,9 @@ impl NativeLog {
             }
             _ => LoadError::new_err(e.to_string()),
         })?;
-        Ok(NativeLog { log })
+        Ok(NativeLog {
+            log,
+            scratch: String::new(),
+        })
     }
 }

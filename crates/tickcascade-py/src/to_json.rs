@@ -7,6 +7,8 @@
 //! engine then checks and canonicalizes the text (float spellings, `\u`
 //! escapes) as it does for a loaded line.
 
+use std::fmt::Write as _;
+
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -18,12 +20,19 @@ pub(crate) struct Unsupported;
 
 fn push_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+    if !s.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        // Nothing to escape (the common case): one copy.
+        out.push_str(s);
+    } else {
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
         }
     }
     out.push('"');
@@ -46,13 +55,13 @@ pub(crate) fn write_json(
         push_str(out, s.to_str().map_err(|_| Unsupported)?);
     } else if obj.is_instance_of::<PyInt>() {
         let v: i64 = obj.extract().map_err(|_| Unsupported)?;
-        out.push_str(&v.to_string());
+        out.push_str(itoa::Buffer::new().format(v));
     } else if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
         if !v.is_finite() {
             return Err(Unsupported);
         }
-        out.push_str(&format!("{v:?}"));
+        let _ = write!(out, "{v:?}");
     } else if let Ok(d) = obj.cast::<PyDict>() {
         out.push('{');
         for (k, (key, value)) in d.iter().enumerate() {
@@ -63,7 +72,7 @@ pub(crate) fn write_json(
                 push_str(out, s.to_str().map_err(|_| Unsupported)?);
             } else if key.is_instance_of::<PyInt>() && !key.is_instance_of::<PyBool>() {
                 let v: i64 = key.extract().map_err(|_| Unsupported)?;
-                push_str(out, &v.to_string());
+                push_str(out, itoa::Buffer::new().format(v));
             } else {
                 return Err(Unsupported);
             }
@@ -98,13 +107,16 @@ fn write_array<'py>(
     Ok(())
 }
 
-/// `obj` as JSON text: here when possible, else by Python's `json.dumps`
-/// (whose exceptions propagate).
-pub(crate) fn dumps(obj: &Bound<'_, PyAny>) -> PyResult<String> {
-    let mut out = String::with_capacity(64);
-    if write_json(obj, &mut out, 0).is_ok() {
-        return Ok(out);
+/// Writes `obj` as JSON text into `out` (cleared first): here when
+/// possible, else by Python's `json.dumps` (whose exceptions propagate).
+pub(crate) fn dumps_into(obj: &Bound<'_, PyAny>, out: &mut String) -> PyResult<()> {
+    out.clear();
+    if write_json(obj, out, 0).is_ok() {
+        return Ok(());
     }
+    out.clear();
     let json = obj.py().import("json")?;
-    json.call_method1("dumps", (obj,))?.extract()
+    let text = json.call_method1("dumps", (obj,))?;
+    out.push_str(text.cast::<pyo3::types::PyString>()?.to_str()?);
+    Ok(())
 }

@@ -268,7 +268,16 @@ impl From<String> for EventId {
 impl fmt::Display for EventId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Repr::Parts { tick, seq, hash } => write!(f, "{tick}-{}-{seq}", hash.as_str()),
+            Repr::Parts { tick, seq, hash } => {
+                // Through itoa, not `write!`: ids are formatted once per
+                // event on some paths (the Python package's `add`).
+                let mut buf = itoa::Buffer::new();
+                f.write_str(buf.format(*tick))?;
+                f.write_str("-")?;
+                f.write_str(hash.as_str())?;
+                f.write_str("-")?;
+                f.write_str(buf.format(*seq))
+            }
             Repr::Text(t) => f.write_str(t),
         }
     }
