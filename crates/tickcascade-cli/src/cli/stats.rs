@@ -4,6 +4,7 @@ use super::follow::{Change, FollowArgs, follow};
 use super::{CliError, ReadArgs, input, printable};
 use clap::Args;
 use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use tickcascade::{EventLog, EventQuery};
@@ -50,6 +51,7 @@ fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(
     let roots = q.root_count();
     let max_depth = q.max_depth();
     let by_type = q.count_by_type();
+    let versions = schema_versions(log);
     if json_out {
         let value = json!({
             "events": log.len(),
@@ -57,6 +59,18 @@ fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(
             "roots": roots,
             "max_depth": max_depth,
             "by_type": by_type,
+            // Only types with an event above version 1: `{}` for a log
+            // Eventure could have written.
+            "schema_versions": versions
+                .iter()
+                .map(|(ty, counts)| {
+                    let counts: serde_json::Map<String, serde_json::Value> = counts
+                        .iter()
+                        .map(|(v, n)| (v.to_string(), json!(n)))
+                        .collect();
+                    (ty.to_string(), serde_json::Value::Object(counts))
+                })
+                .collect::<serde_json::Map<_, _>>(),
         });
         writeln!(out, "{value}")?;
         return Ok(());
@@ -80,7 +94,44 @@ fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(
     for (ty, n) in &shown {
         writeln!(out, "  {ty:<width$}  {n}")?;
     }
+    if !versions.is_empty() {
+        writeln!(out, "schema versions")?;
+        let shown: Vec<_> = versions.iter().map(|(ty, c)| (printable(ty), c)).collect();
+        let width = shown
+            .iter()
+            .map(|(k, _)| k.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (ty, counts) in &shown {
+            let counts: Vec<String> = counts.iter().map(|(v, n)| format!("v{v} {n}")).collect();
+            writeln!(out, "  {ty:<width$}  {}", counts.join(", "))?;
+        }
+    }
     Ok(())
+}
+
+/// Per type that has an event above schema version 1, how many events of
+/// each version, types in first-seen order and versions ascending. Empty,
+/// after one pass that allocates nothing, for a log of version-1 events.
+fn schema_versions(log: &EventLog) -> Vec<(&str, Vec<(u32, usize)>)> {
+    if !log.events().iter().any(|e| e.schema() > 1) {
+        return Vec::new();
+    }
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut found: Vec<(&str, BTreeMap<u32, usize>)> = Vec::new();
+    for e in log.events() {
+        let ty = e.event_type();
+        let at = *index.entry(ty).or_insert_with(|| {
+            found.push((ty, BTreeMap::new()));
+            found.len() - 1
+        });
+        *found[at].1.entry(e.schema()).or_insert(0) += 1;
+    }
+    found
+        .into_iter()
+        .filter(|(_, counts)| counts.keys().any(|&v| v > 1))
+        .map(|(ty, counts)| (ty, counts.into_iter().collect()))
+        .collect()
 }
 
 /// Lowest and highest tick and how many distinct ticks, in one pass when

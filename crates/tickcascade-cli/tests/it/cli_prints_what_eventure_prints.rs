@@ -120,6 +120,51 @@ fn stats_json_counts_like_eventure() {
 }
 
 #[test]
+fn stats_counts_each_schema_version_and_says_nothing_of_versions_for_version_1_logs() {
+    // Counted from the fixture's lines here, independently of the crate.
+    let path = fixture("schema/inventory_upcast.jsonl");
+    let mut want = serde_json::Map::new();
+    let mut by_type: Vec<(String, std::collections::BTreeMap<u64, u64>)> = Vec::new();
+    for line in read_fixture("schema/inventory_upcast.jsonl").lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let ty = v["type"].as_str().unwrap().to_string();
+        let schema = v.get("schema").and_then(Value::as_u64).unwrap_or(1);
+        match by_type.iter_mut().find(|(t, _)| *t == ty) {
+            Some((_, counts)) => *counts.entry(schema).or_default() += 1,
+            None => by_type.push((ty, [(schema, 1)].into())),
+        }
+    }
+    let mut text = String::from("schema versions\n");
+    let width = by_type
+        .iter()
+        .filter(|(_, c)| c.keys().any(|&v| v > 1))
+        .map(|(t, _)| t.len())
+        .max()
+        .unwrap();
+    for (ty, counts) in by_type.iter().filter(|(_, c)| c.keys().any(|&v| v > 1)) {
+        let shown: Vec<String> = counts.iter().map(|(v, n)| format!("v{v} {n}")).collect();
+        text.push_str(&format!("  {ty:<width$}  {}\n", shown.join(", ")));
+        let counts: serde_json::Map<String, Value> = counts
+            .iter()
+            .map(|(v, n)| (v.to_string(), (*n).into()))
+            .collect();
+        want.insert(ty.clone(), Value::Object(counts));
+    }
+    assert!(want.len() >= 2, "the fixture holds two versioned types");
+    let path = path.to_str().unwrap();
+    let json: Value = serde_json::from_str(&stdout_of(&["stats", path, "--json"])).unwrap();
+    assert_eq!(json["schema_versions"], Value::Object(want));
+    let printed = stdout_of(&["stats", path]);
+    assert!(printed.ends_with(&text), "{printed}");
+
+    // A log of version-1 events: an empty object, and no section.
+    let v1 = log_path("spec_example");
+    let json: Value = serde_json::from_str(&stdout_of(&["stats", &v1, "--json"])).unwrap();
+    assert_eq!(json["schema_versions"], serde_json::json!({}));
+    assert!(!stdout_of(&["stats", &v1]).contains("schema versions"));
+}
+
+#[test]
 fn query_filters_combine_and_output_the_logs_own_lines() {
     let path = log_path("spec_example");
     let lines: Vec<String> = read_fixture("eventure/spec_example.jsonl")
