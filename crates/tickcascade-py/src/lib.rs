@@ -12,6 +12,8 @@
 //!   saving and loading.
 //! - `native_query`: the queries and printers of `EventQuery` over it,
 //!   returning positions or text.
+//! - `native_upcast`: `NativeUpcasters`, the engine's upcasters with
+//!   Python callables as steps, for loads.
 //! - `to_json`: Python data to JSON text as `json.dumps` writes it.
 //!
 //! # Example (Python)
@@ -29,6 +31,7 @@
 
 mod native_log;
 mod native_query;
+mod native_upcast;
 mod to_json;
 
 use pyo3::prelude::*;
@@ -37,6 +40,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<native_log::NativeLog>()?;
+    m.add_class::<native_upcast::NativeUpcasters>()?;
     m.add("LoadError", m.py().get_type::<native_log::LoadError>())?;
     m.add("__engine_version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

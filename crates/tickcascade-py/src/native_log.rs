@@ -4,7 +4,7 @@
 
 use pyo3::exceptions::{PyIndexError, PyOSError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
+use pyo3::types::{PyDict, PyString, PyTuple};
 use pyo3::{IntoPyObjectExt, create_exception};
 use tickcascade::{Clock, Event, EventId, EventLog, LoadMode, LoadOptions, Timestamp};
 
@@ -22,6 +22,8 @@ pub struct NativeLog {
     /// The data's JSON text and the id's text while an event is added
     /// (kept between calls: no allocation per event).
     scratch: String,
+    /// What the load that made this log reported (`None` for a new log).
+    report: Option<tickcascade::LoadReport>,
 }
 
 impl NativeLog {
@@ -79,6 +81,7 @@ impl NativeLog {
         Ok(NativeLog {
             log: EventLog::with_clock(clock_named(clock)?),
             scratch: String::new(),
+            report: None,
         })
     }
 
@@ -240,16 +243,27 @@ impl NativeLog {
     }
 
     /// Reads a log; `mode` is `"default"` (what Eventure reads), `"strict"`
-    /// or `"lenient"`. Errors name the file and line.
+    /// or `"lenient"`; `upcasters` bring old schema versions up as they
+    /// are read. Errors name the file and line.
     #[staticmethod]
-    #[pyo3(signature = (path, mode = "default", allow_nan = true))]
-    fn load(py: Python<'_>, path: &str, mode: &str, allow_nan: bool) -> PyResult<Self> {
-        let options = LoadOptions::default()
+    #[pyo3(signature = (path, mode = "default", allow_nan = true, upcasters = None))]
+    fn load(
+        py: Python<'_>,
+        path: &str,
+        mode: &str,
+        allow_nan: bool,
+        upcasters: Option<PyRef<'_, crate::native_upcast::NativeUpcasters>>,
+    ) -> PyResult<Self> {
+        let mut options = LoadOptions::default()
             .with_mode(mode_named(mode)?)
             .with_allow_nan(allow_nan);
+        if let Some(up) = upcasters {
+            options = options.with_upcasters(up.inner.clone());
+        }
         let path_owned = std::path::PathBuf::from(path);
+        // Without the GIL; a Python step takes it back while it runs.
         let loaded = py.detach(move || tickcascade::load_file(&path_owned, &options));
-        let (log, _) = loaded.map_err(|e| match e.kind {
+        let (log, report) = loaded.map_err(|e| match e.kind {
             tickcascade::LoadErrorKind::Io(ref io) if io.kind() == std::io::ErrorKind::NotFound => {
                 pyo3::exceptions::PyFileNotFoundError::new_err(e.to_string())
             }
@@ -258,6 +272,25 @@ impl NativeLog {
         Ok(NativeLog {
             log,
             scratch: String::new(),
+            report: Some(report),
         })
+    }
+
+    /// What the load reported: blank lines, warnings (`"line N: ..."`),
+    /// events upcast and events skipped by lenient upcasters; `None` for a
+    /// log that was not loaded.
+    fn load_report<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(report) = &self.report else {
+            return Ok(None);
+        };
+        let dict = PyDict::new(py);
+        dict.set_item("blank_lines", report.blank_lines)?;
+        let warnings: Vec<String> = (report.warnings.iter())
+            .map(|w| format!("line {}: {}", w.line, w.message))
+            .collect();
+        dict.set_item("warnings", warnings)?;
+        dict.set_item("upcast", report.upcast)?;
+        dict.set_item("upcast_skipped", report.upcast_skipped)?;
+        Ok(Some(dict))
     }
 }

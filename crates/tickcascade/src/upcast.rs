@@ -217,6 +217,19 @@ impl Upcasters {
         self
     }
 
+    /// [`Upcasters::with_current`] by name, for callers without a Rust type
+    /// (the Python package): `schema` is the newest version of `event_type`.
+    ///
+    /// ```
+    /// use tickcascade::Upcasters;
+    /// let up = Upcasters::new().with_current_version("ping", 2);
+    /// assert_eq!(up.newest("ping"), Some(2));
+    /// ```
+    pub fn with_current_version(mut self, event_type: &str, schema: u32) -> Self {
+        self.note_newest(event_type, schema.max(1));
+        self
+    }
+
     /// Whether an event that cannot be upcast is skipped and counted (by a
     /// load, a replay, a typed handler) instead of stopping it. Off by
     /// default: such an event is an error naming it.

@@ -12,7 +12,9 @@ Layout:
 - ``_log``: ``EventLog`` over the engine's log.
 - ``_bus``: ``EventBus`` (subscriptions and dispatch, as Eventure orders them).
 - ``_query``: ``EventQuery`` (queries and the cascade viewer).
-- ``_native``: the compiled engine (``NativeLog``, ``LoadError``).
+- ``_upcast``: ``Upcasters`` (steps from old schema versions, for loads).
+- ``_native``: the compiled engine (``NativeLog``, ``NativeUpcasters``,
+  ``LoadError``).
 """
 
 from ._native import LoadError, __engine_version__
@@ -20,6 +22,7 @@ from ._event import Event, EventSeq
 from ._log import EventLog
 from ._bus import EventBus
 from ._query import EventQuery
+from ._upcast import Upcasters
 
-__all__ = ["Event", "EventBus", "EventLog", "EventQuery", "EventSeq", "LoadError"]
+__all__ = ["Event", "EventBus", "EventLog", "EventQuery", "EventSeq", "LoadError", "Upcasters"]
 __version__ = __engine_version__

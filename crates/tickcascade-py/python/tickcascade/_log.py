@@ -88,11 +88,26 @@ class EventLog:
         self._native.save(os.fspath(filename))
 
     @classmethod
-    def load_from_file(cls, filename, mode="default", allow_nan=True):
+    def load_from_file(cls, filename, mode="default", allow_nan=True, upcasters=None):
         """Reads a JSON Lines log. ``mode``: ``"default"`` (what Eventure
         reads), ``"strict"`` (also refuses duplicate ids, ticks going back,
-        unknown parents) or ``"lenient"`` (drops a torn last line). A bad
-        line raises ``tickcascade.LoadError`` naming the file and line."""
+        unknown parents) or ``"lenient"`` (drops a torn last line).
+        ``upcasters``: an ``Upcasters`` that brings events of old schema
+        versions up as they are read (the file is not changed). A bad line
+        raises ``tickcascade.LoadError`` naming the file and line."""
+        native_upcasters = None
+        if upcasters is not None:
+            native_upcasters = getattr(upcasters, "_native", None)
+            if native_upcasters is None:
+                raise TypeError(f"upcasters must be a tickcascade.Upcasters, not {type(upcasters).__name__}")
         log = cls.__new__(cls)
-        log._native = NativeLog.load(os.fspath(filename), mode, allow_nan)
+        log._native = NativeLog.load(os.fspath(filename), mode, allow_nan, native_upcasters)
         return log
+
+    @property
+    def load_report(self):
+        """What loading this log reported, as a dict: ``blank_lines``,
+        ``warnings`` (``"line N: ..."``), ``upcast`` (events brought to a
+        newer schema version) and ``upcast_skipped`` (events lenient
+        upcasters skipped); ``None`` for a log that was not loaded."""
+        return self._native.load_report()
