@@ -2,7 +2,7 @@
 //!
 //! The engine starts no thread on its own. A caller that wants a large load
 //! or data query spread over cores passes a thread count
-//! ([`LoadOptions::threads`](crate::LoadOptions), [`EventQuery::threads`](crate::EventQuery::threads));
+//! ([`LoadOptions::threads`](crate::LoadOptions), [`EventQuery::with_threads`](crate::EventQuery::with_threads));
 //! the work then runs on scoped threads (`std::thread::scope`) that have
 //! ended before the call returns. No thread's CPU affinity is touched. A
 //! thread the system refuses (a process or cgroup limit) fails nothing:
