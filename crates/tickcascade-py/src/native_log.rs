@@ -121,26 +121,18 @@ impl NativeLog {
         if schema == 0 {
             return Err(PyValueError::new_err("schema versions start at 1"));
         }
-        let mut text = std::mem::take(&mut self.scratch);
-        let added = crate::to_json::dumps_into(data, &mut text).and_then(|()| {
-            let parent = parent_id.map(EventId::from);
-            self.log
-                .add_versioned_json(event_type, schema, &text, parent.as_ref())
-                .map(|e| (e.tick(), e.timestamp().as_f64()))
-                .map_err(|e| PyValueError::new_err(e.to_string()))
-        });
-        let (tick, timestamp) = match added {
-            Ok(row) => row,
-            Err(e) => {
-                self.scratch = text;
-                return Err(e);
-            }
-        };
-        let position = self.log.len() - 1;
+        let text = &mut self.scratch;
+        crate::to_json::dumps_into(data, text)?;
+        let parent = parent_id.map(EventId::from);
+        let e = self
+            .log
+            .add_versioned_json(event_type, schema, text, parent.as_ref())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let (tick, timestamp) = (e.tick(), e.timestamp().as_f64());
         text.clear();
-        self.log.events()[position].id().push_to(&mut text);
-        let id = PyString::new(py, &text);
-        self.scratch = text;
+        e.id().push_to(text);
+        let id = PyString::new(py, text);
+        let position = self.log.len() - 1;
         (position, tick, timestamp, id).into_pyobject(py)
     }
 

@@ -48,6 +48,13 @@ fn run_step(step: &Py<PyAny>, value: serde_json::Value) -> Result<serde_json::Va
     })
 }
 
+impl NativeUpcasters {
+    /// Applies one of the core's consuming builder calls in place.
+    fn update(&mut self, change: impl FnOnce(Upcasters) -> Upcasters) {
+        self.inner = change(std::mem::take(&mut self.inner));
+    }
+}
+
 #[pymethods]
 impl NativeUpcasters {
     /// No steps.
@@ -59,22 +66,21 @@ impl NativeUpcasters {
     /// Adds a step from `from_type` at `from_schema` to `to_type` at
     /// `from_schema + 1`.
     fn step(&mut self, from_type: &str, from_schema: u32, to_type: &str, step: Py<PyAny>) {
-        let inner = std::mem::take(&mut self.inner);
-        self.inner = inner.with_json(from_type, from_schema, to_type, move |value| {
-            run_step(&step, value)
+        self.update(|up| {
+            up.with_json(from_type, from_schema, to_type, move |value| {
+                run_step(&step, value)
+            })
         });
     }
 
     /// Declares `schema` the newest version of `event_type`.
     fn current(&mut self, event_type: &str, schema: u32) {
-        let inner = std::mem::take(&mut self.inner);
-        self.inner = inner.with_current_version(event_type, schema);
+        self.update(|up| up.with_current_version(event_type, schema));
     }
 
     /// Skip and count events that cannot be upcast instead of failing.
     fn set_lenient(&mut self, lenient: bool) {
-        let inner = std::mem::take(&mut self.inner);
-        self.inner = inner.with_lenient(lenient);
+        self.update(|up| up.with_lenient(lenient));
     }
 
     /// Whether events that cannot be upcast are skipped.

@@ -83,29 +83,35 @@ fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(
     writeln!(out, "roots      {roots}")?;
     writeln!(out, "max depth  {max_depth}")?;
     writeln!(out, "by type")?;
-    // Types as a terminal can show them: control characters escaped.
-    let shown: Vec<(std::borrow::Cow<'_, str>, _)> =
-        by_type.iter().map(|(ty, n)| (printable(ty), n)).collect();
+    write_table(out, by_type.iter().map(|(ty, n)| (*ty, n.to_string())))?;
+    if !versions.is_empty() {
+        writeln!(out, "schema versions")?;
+        write_table(
+            out,
+            versions.iter().map(|(ty, counts)| {
+                let counts: Vec<String> = counts.iter().map(|(v, n)| format!("v{v} {n}")).collect();
+                (*ty, counts.join(", "))
+            }),
+        )?;
+    }
+    Ok(())
+}
+
+/// Rows of `type  value`, types left-aligned as a terminal shows them
+/// (control characters escaped).
+fn write_table<'a>(
+    out: &mut impl Write,
+    rows: impl Iterator<Item = (&'a str, String)>,
+) -> Result<(), CliError> {
+    let shown: Vec<(std::borrow::Cow<'_, str>, String)> =
+        rows.map(|(ty, value)| (printable(ty), value)).collect();
     let width = shown
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    for (ty, n) in &shown {
-        writeln!(out, "  {ty:<width$}  {n}")?;
-    }
-    if !versions.is_empty() {
-        writeln!(out, "schema versions")?;
-        let shown: Vec<_> = versions.iter().map(|(ty, c)| (printable(ty), c)).collect();
-        let width = shown
-            .iter()
-            .map(|(k, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
-        for (ty, counts) in &shown {
-            let counts: Vec<String> = counts.iter().map(|(v, n)| format!("v{v} {n}")).collect();
-            writeln!(out, "  {ty:<width$}  {}", counts.join(", "))?;
-        }
+    for (ty, value) in &shown {
+        writeln!(out, "  {ty:<width$}  {value}")?;
     }
     Ok(())
 }
@@ -113,7 +119,7 @@ fn print_stats(log: &EventLog, json_out: bool, out: &mut impl Write) -> Result<(
 /// Per type that has an event above schema version 1, how many events of
 /// each version, types in first-seen order and versions ascending. Empty,
 /// after one pass that allocates nothing, for a log of version-1 events.
-fn schema_versions(log: &EventLog) -> Vec<(&str, Vec<(u32, usize)>)> {
+fn schema_versions(log: &EventLog) -> Vec<(&str, BTreeMap<u32, usize>)> {
     if !log.events().iter().any(|e| e.schema() > 1) {
         return Vec::new();
     }
@@ -127,11 +133,8 @@ fn schema_versions(log: &EventLog) -> Vec<(&str, Vec<(u32, usize)>)> {
         });
         *found[at].1.entry(e.schema()).or_insert(0) += 1;
     }
+    found.retain(|(_, counts)| counts.keys().any(|&v| v > 1));
     found
-        .into_iter()
-        .filter(|(_, counts)| counts.keys().any(|&v| v > 1))
-        .map(|(ty, counts)| (ty, counts.into_iter().collect()))
-        .collect()
 }
 
 /// Lowest and highest tick and how many distinct ticks, in one pass when

@@ -4,6 +4,7 @@ import os
 
 from ._event import Event, EventSeq, _view
 from ._native import NativeLog
+from ._upcast import Upcasters
 
 _new_event = Event.__new__
 
@@ -97,9 +98,9 @@ class EventLog:
         raises ``tickcascade.LoadError`` naming the file and line."""
         native_upcasters = None
         if upcasters is not None:
-            native_upcasters = getattr(upcasters, "_native", None)
-            if native_upcasters is None:
+            if not isinstance(upcasters, Upcasters):
                 raise TypeError(f"upcasters must be a tickcascade.Upcasters, not {type(upcasters).__name__}")
+            native_upcasters = upcasters._native
         log = cls.__new__(cls)
         log._native = NativeLog.load(os.fspath(filename), mode, allow_nan, native_upcasters)
         return log
